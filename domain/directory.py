@@ -1,0 +1,178 @@
+"""Customers, agents, teams and categories: reading them and managing them.
+
+Only admins manage the directory; agents read it (they route work); customers
+see themselves only.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from domain import access, text_rules
+from domain.access import Principal
+from domain.enums import CustomerTier, Role, SupportTier
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.models import Agent, AgentSkill, Category, Customer, Team
+from domain.ticket_reads import Page
+
+M = TypeVar("M", bound=Model)
+
+
+async def by_ids(model: type[M], ids: Sequence[int]) -> list[M | None]:
+    """Rows for ``ids`` in the order asked (None where missing): one query."""
+    rows = {row.pk: row for row in await model.filter(id__in=list(set(ids)))}
+    return [rows.get(i) for i in ids]
+
+
+async def skills_by_agent(agent_ids: Sequence[int]) -> list[list[AgentSkill]]:
+    grouped: dict[int, list[AgentSkill]] = {i: [] for i in agent_ids}
+    for skill in await AgentSkill.filter(agent_id__in=list(set(agent_ids))).order_by("id"):
+        grouped[skill.agent_id].append(skill)
+    return [grouped[i] for i in agent_ids]
+
+
+async def list_agents(
+    p: Principal, team_id: int | None, available: bool | None, first: int, after_id: int | None
+) -> Page[Agent]:
+    access.require_staff(p, "list agents")
+    query = Agent.all()
+    if team_id is not None:
+        query = query.filter(team_id=team_id)
+    if available is not None:
+        query = query.filter(is_available=available)
+    if after_id is not None:
+        query = query.filter(id__gt=after_id)
+    rows = await query.order_by("id").limit(first + 1)
+    return Page(rows[:first], len(rows) > first)
+
+
+async def list_customers(
+    p: Principal, search: str | None, first: int, after_id: int | None
+) -> Page[Customer]:
+    access.require(p.is_staff or p.role == Role.PARTNER, "Only staff may list customers.")
+    query = Customer.all()
+    if search and search.strip():
+        term = search.strip()
+        query = query.filter(Q(email__icontains=term) | Q(name__icontains=term))
+    if after_id is not None:
+        query = query.filter(id__gt=after_id)
+    rows = await query.order_by("id").limit(first + 1)
+    return Page(rows[:first], len(rows) > first)
+
+
+async def list_teams(p: Principal) -> list[Team]:
+    access.require(p.is_staff or p.role == Role.PARTNER, "Only staff may list teams.")
+    return await Team.all().order_by("id")
+
+
+async def list_categories(p: Principal) -> list[Category]:
+    access.authenticated(p)
+    return await Category.all().order_by("key")
+
+
+async def visible_customer(p: Principal, customer_id: int) -> Customer | None:
+    if p.role == Role.CUSTOMER and customer_id != p.customer_id:
+        return None
+    return await Customer.get_or_none(id=customer_id)
+
+
+async def set_availability(p: Principal, agent_id: int, is_available: bool) -> Agent:
+    agent = await Agent.get_or_none(id=agent_id)
+    if agent is None or not p.is_staff:
+        raise NotFound("No such agent.", field="agentId")
+    access.check_availability(p, agent.id, agent.team_id)
+    agent.is_available = is_available
+    await agent.save(update_fields=["is_available"])
+    return agent
+
+
+@dataclass(frozen=True)
+class NewAgent:
+    name: str
+    email: str
+    team_id: int
+    support_tier: SupportTier = SupportTier.L1
+    max_tickets: int = 10
+    senior: bool = False
+    skills: dict[str, int] = field(default_factory=dict)
+
+
+async def create_team(p: Principal, name: str, tier: SupportTier) -> Team:
+    access.require_admin(p, "manage teams")
+    clean = text_rules.one_line(name, "name", "Team name", 120)
+    if await Team.exists(name=clean):
+        raise Conflict(f"A team named {clean!r} exists already.", field="name")
+    return await Team.create(name=clean, tier=tier)
+
+
+async def create_category(p: Principal, key: str, name: str, default_team_id: int | None) -> Category:
+    access.require_admin(p, "manage categories")
+    clean_key = text_rules.one_line(key, "key", "Category key", 40).upper()
+    if not clean_key.replace("_", "").isalnum() or not clean_key.isascii():
+        raise InvalidInput("A category key holds A-Z, 0-9 and _ only.", field="key")
+    clean_name = text_rules.one_line(name, "name", "Category name", 120)
+    if default_team_id is not None and not await Team.exists(id=default_team_id):
+        raise NotFound("No such team.", field="defaultTeamId")
+    if await Category.exists(key=clean_key):
+        raise Conflict(f"Category {clean_key} exists already.", field="key")
+    return await Category.create(key=clean_key, name=clean_name, default_team_id=default_team_id)
+
+
+async def create_agent(p: Principal, data: NewAgent) -> Agent:
+    access.require_admin(p, "manage agents")
+    name = text_rules.one_line(data.name, "name", "Name")
+    email = text_rules.email(data.email)
+    if not 1 <= data.max_tickets <= 1000:
+        raise InvalidInput("maxTickets must be between 1 and 1000.", field="maxTickets")
+    if not await Team.exists(id=data.team_id):
+        raise NotFound("No such team.", field="teamId")
+    if await Agent.exists(email=email):
+        raise Conflict(f"An agent with email {email} exists already.", field="email")
+    categories = {c.key: c for c in await Category.filter(key__in=list(data.skills))}
+    for key, level in data.skills.items():
+        if key not in categories:
+            raise InvalidInput(f"There is no category {key!r}.", field="skills")
+        if not 1 <= level <= 5:
+            raise InvalidInput(f"Skill level for {key} must be 1 to 5.", field="skills")
+    async with in_transaction() as conn:
+        agent = await Agent.create(
+            name=name,
+            email=email,
+            team_id=data.team_id,
+            support_tier=data.support_tier,
+            max_tickets=data.max_tickets,
+            senior=data.senior,
+            using_db=conn,
+        )
+        await AgentSkill.bulk_create(
+            [
+                AgentSkill(agent_id=agent.id, category_id=categories[k].id, level=lvl)
+                for k, lvl in data.skills.items()
+            ],
+            using_db=conn,
+        )
+    return agent
+
+
+async def ensure_customer(email: str, name: str | None, tier: CustomerTier = CustomerTier.FREE) -> Customer:
+    address = text_rules.email(email)
+    customer = await Customer.get_or_none(email=address)
+    if customer is None:
+        label = text_rules.one_line(name or address.split("@")[0], "name", "Name")
+        customer = await Customer.create(name=label, email=address, tier=tier)
+    return customer
+
+
+async def ensure_agent(email: str, name: str | None, *, senior: bool = False) -> Agent:
+    """The agent with this email, created in the first team (made if none) when new."""
+    address = text_rules.email(email)
+    agent = await Agent.get_or_none(email=address)
+    if agent is None:
+        team = await Team.all().order_by("id").first() or await Team.create(name="Support")
+        label = text_rules.one_line(name or address.split("@")[0], "name", "Name")
+        agent = await Agent.create(name=label, email=address, team_id=team.id, senior=senior)
+    return agent

@@ -1,0 +1,67 @@
+"""Closed vocabularies of the support domain.
+
+Categories are deliberately *not* here: they are rows in the database so that
+admins can add one without a deploy.
+"""
+
+from enum import StrEnum
+
+
+class CustomerTier(StrEnum):
+    ENTERPRISE = "ENTERPRISE"
+    BUSINESS = "BUSINESS"
+    PROFESSIONAL = "PROFESSIONAL"
+    STARTER = "STARTER"
+    FREE = "FREE"
+
+
+class SupportTier(StrEnum):
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+
+
+class Priority(StrEnum):
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+    URGENT = "URGENT"
+
+
+class TicketStatus(StrEnum):
+    OPEN = "OPEN"
+    IN_PROGRESS = "IN_PROGRESS"
+    WAITING_ON_CUSTOMER = "WAITING_ON_CUSTOMER"
+    RESOLVED = "RESOLVED"
+    CLOSED = "CLOSED"
+
+
+class Channel(StrEnum):
+    API = "API"
+    EMAIL = "EMAIL"
+    CHAT = "CHAT"
+    PHONE = "PHONE"
+    WEB = "WEB"
+
+
+class SenderType(StrEnum):
+    CUSTOMER = "CUSTOMER"
+    AGENT = "AGENT"
+    BOT = "BOT"
+
+
+class Role(StrEnum):
+    CUSTOMER = "CUSTOMER"
+    AGENT = "AGENT"
+    LEAD = "LEAD"
+    ADMIN = "ADMIN"
+    PARTNER = "PARTNER"
+
+
+PRIORITY_RANK: dict[Priority, int] = {
+    Priority.URGENT: 0,
+    Priority.HIGH: 1,
+    Priority.MEDIUM: 2,
+    Priority.LOW: 3,
+}
+"""Queue order: lower rank is served first."""

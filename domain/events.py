@@ -1,0 +1,34 @@
+"""Writing to the append-only ticket event log, inside the change's transaction."""
+
+from datetime import datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from domain.access import Principal
+from domain.models import TicketEvent
+
+
+async def record(
+    conn: BaseDBAsyncClient,
+    ticket_id: int,
+    kinds: tuple[str, ...] | list[str],
+    actor: Principal | None,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """One row per event kind; ``actor`` None means the system did it."""
+    await TicketEvent.bulk_create(
+        [
+            TicketEvent(
+                ticket_id=ticket_id,
+                kind=kind,
+                actor_role=actor.role.value if actor else "SYSTEM",
+                actor_id=(actor.agent_id or actor.customer_id) if actor else None,
+                data=data or {},
+                created_at=now,
+            )
+            for kind in kinds
+        ],
+        using_db=conn,
+    )

@@ -1,0 +1,22 @@
+"""Tortoise models of the support domain, one module per concept.
+
+Tortoise discovers models by scanning this module, so every model is
+re-exported here. The schema changes only through ``migrations/``.
+"""
+
+from domain.models.auth import ApiToken
+from domain.models.catalogue import Category
+from domain.models.people import Agent, AgentSkill, Customer, Team
+from domain.models.tickets import Message, Ticket, TicketEvent
+
+__all__ = [
+    "Agent",
+    "AgentSkill",
+    "ApiToken",
+    "Category",
+    "Customer",
+    "Message",
+    "Team",
+    "Ticket",
+    "TicketEvent",
+]

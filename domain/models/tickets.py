@@ -1,0 +1,100 @@
+"""Tickets, their conversation, and the append-only record of every change."""
+
+from tortoise import fields
+from tortoise.contrib.postgres.fields import ArrayField
+from tortoise.contrib.postgres.indexes import GinIndex
+from tortoise.fields.db_defaults import SqlDefault
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from domain.enums import Channel, Priority, SenderType, TicketStatus
+
+
+class Ticket(Model):
+    id = fields.IntField(primary_key=True)
+    number = fields.BigIntField(unique=True, db_default=SqlDefault("nextval('ticket_number_seq')"))
+    customer = fields.ForeignKeyField(
+        "models.Customer", related_name="tickets", on_delete=fields.RESTRICT
+    )
+    customer_id: int
+    subject = fields.CharField(max_length=500)
+    description = fields.TextField()
+    priority = fields.CharEnumField(Priority, max_length=8, default=Priority.MEDIUM)
+    priority_set_by_agent = fields.BooleanField(default=False)
+    status = fields.CharEnumField(TicketStatus, max_length=24, default=TicketStatus.OPEN)
+    category = fields.ForeignKeyField(
+        "models.Category", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
+    category_id: int | None
+    channel = fields.CharEnumField(Channel, max_length=8, default=Channel.API)
+    tags = ArrayField("text", default=list)
+    assignee = fields.ForeignKeyField(
+        "models.Agent", related_name="assigned_tickets", null=True, on_delete=fields.SET_NULL
+    )
+    assignee_id: int | None
+    team = fields.ForeignKeyField(
+        "models.Team", related_name="tickets", null=True, on_delete=fields.SET_NULL
+    )
+    team_id: int | None
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+    first_response_at = fields.DatetimeField(null=True)
+    resolved_at = fields.DatetimeField(null=True)
+    closed_at = fields.DatetimeField(null=True)
+    reopen_count = fields.IntField(default=0)
+
+    class Meta:
+        table = "ticket"
+        indexes = (
+            Index(fields=("team_id", "status", "id"), name="ticket_team_status_idx"),
+            Index(fields=("assignee_id", "status", "id"), name="ticket_assignee_status_idx"),
+            Index(fields=("customer_id", "id"), name="ticket_customer_idx"),
+            Index(fields=("status", "priority", "created_at"), name="ticket_queue_idx"),
+            GinIndex(fields=("tags",), name="ticket_tags_gin"),
+        )
+
+
+class Message(Model):
+    id = fields.BigIntField(primary_key=True)
+    ticket = fields.ForeignKeyField(
+        "models.Ticket", related_name="messages", on_delete=fields.CASCADE
+    )
+    ticket_id: int
+    sender_type = fields.CharEnumField(SenderType, max_length=10)
+    sender_customer = fields.ForeignKeyField(
+        "models.Customer", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    sender_customer_id: int | None
+    sender_agent = fields.ForeignKeyField(
+        "models.Agent", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    sender_agent_id: int | None
+    content = fields.TextField()
+    internal = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "message"
+        indexes = (Index(fields=("ticket_id", "id"), name="message_ticket_idx"),)
+
+
+class TicketEvent(Model):
+    """Append-only: who changed what, when. Written in the change's transaction.
+
+    This table becomes the event outbox (``published_at``) when live updates land.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    ticket = fields.ForeignKeyField(
+        "models.Ticket", related_name="events", on_delete=fields.CASCADE
+    )
+    ticket_id: int
+    kind = fields.CharField(max_length=40)
+    actor_role = fields.CharField(max_length=16)
+    actor_id = fields.IntField(null=True)
+    data = fields.JSONField(default=dict)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "ticket_event"
+        indexes = (Index(fields=("ticket_id", "id"), name="ticket_event_ticket_idx"),)

@@ -1,0 +1,128 @@
+"""Ticket queries: one ticket, filtered pages, messages, and batch loads.
+
+Batch functions take many ids and return rows in the order asked, so the API's
+DataLoaders can serve a page of tickets in a constant number of queries.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from tortoise import connections
+
+from tortoise.expressions import Q
+
+from domain import access
+from domain.access import Principal
+from domain.enums import Priority, TicketStatus
+from domain.errors import InvalidInput
+from domain.models import Message, Ticket
+
+PAGE_MAX = 100
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    status: TicketStatus | None = None
+    priority: Priority | None = None
+    category_key: str | None = None
+    assignee_id: int | None = None
+    team_id: int | None = None
+    customer_id: int | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    has_next: bool
+
+
+def page_size(first: int | None, default: int = 20) -> int:
+    size = default if first is None else first
+    if not 0 <= size <= PAGE_MAX:
+        raise InvalidInput(f"first must be between 0 and {PAGE_MAX}.", field="first")
+    return size
+
+
+async def visible_ticket(p: Principal, ticket_id: int) -> Ticket | None:
+    ticket = await Ticket.get_or_none(id=ticket_id)
+    if ticket is None or not access.can_see_ticket(
+        p, ticket.customer_id, ticket.team_id, ticket.assignee_id
+    ):
+        return None
+    return ticket
+
+
+async def visible_message(p: Principal, message_id: int) -> Message | None:
+    message = await Message.get_or_none(id=message_id)
+    if message is None or (message.internal and not p.sees_internal_notes):
+        return None
+    if await visible_ticket(p, message.ticket_id) is None:
+        return None
+    return message
+
+
+def _filters(f: TicketFilter) -> list[Q]:
+    out = []
+    if f.status is not None:
+        out.append(Q(status=f.status))
+    if f.priority is not None:
+        out.append(Q(priority=f.priority))
+    if f.category_key is not None:
+        out.append(Q(category__key=f.category_key.strip().upper()))
+    if f.assignee_id is not None:
+        out.append(Q(assignee_id=f.assignee_id))
+    if f.team_id is not None:
+        out.append(Q(team_id=f.team_id))
+    if f.customer_id is not None:
+        out.append(Q(customer_id=f.customer_id))
+    if f.search is not None and f.search.strip():
+        term = f.search.strip()
+        if len(term) > 200:
+            raise InvalidInput("search is limited to 200 characters.", field="search")
+        out.append(Q(subject__icontains=term) | Q(description__icontains=term))
+    return out
+
+
+async def list_tickets(
+    p: Principal, f: TicketFilter, first: int, after_id: int | None
+) -> Page[Ticket]:
+    """Newest first, keyset-paginated on id so deep pages cost what the first does."""
+    query = Ticket.all()
+    scope = access.ticket_filter(p)
+    conditions = ([scope] if scope is not None else []) + _filters(f)
+    if after_id is not None:
+        conditions.append(Q(id__lt=after_id))
+    if conditions:
+        query = query.filter(*conditions)
+    rows = await query.order_by("-id").limit(first + 1)
+    return Page(rows[:first], len(rows) > first)
+
+
+async def ticket_messages(
+    p: Principal, ticket_id: int, first: int, after_id: int | None
+) -> Page[Message]:
+    """Oldest first, as a conversation reads; internal notes only for staff."""
+    query = Message.filter(ticket_id=ticket_id)
+    if not p.sees_internal_notes:
+        query = query.filter(internal=False)
+    if after_id is not None:
+        query = query.filter(id__gt=after_id)
+    rows = await query.order_by("id").limit(first + 1)
+    return Page(rows[:first], len(rows) > first)
+
+
+async def last_messages(ticket_ids: Sequence[int], include_internal: bool) -> list[Message | None]:
+    """The newest message of each ticket, in one query (DISTINCT ON)."""
+    if not ticket_ids:
+        return []
+    internal_clause = "" if include_internal else " AND NOT internal"
+    _, records = await connections.get("default").execute_query(
+        "SELECT DISTINCT ON (ticket_id) * FROM message "
+        f"WHERE ticket_id = ANY($1::int[]){internal_clause} ORDER BY ticket_id, id DESC",
+        [list(ticket_ids)],
+    )
+    by_ticket = {r["ticket_id"]: Message._init_from_db(**dict(r)) for r in records}
+    return [by_ticket.get(t) for t in ticket_ids]

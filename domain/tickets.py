@@ -1,0 +1,260 @@
+"""Ticket commands: create, reply, change status, assign, update.
+
+Each command checks permission, validates every input before touching the
+database, then writes the change and its events in one transaction, with the
+ticket row locked so concurrent commands serialise instead of overwriting.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from domain import access, lifecycle, text_rules
+from domain.access import Principal
+from domain.enums import Channel, Priority, Role, SenderType, TicketStatus
+from domain.errors import Conflict, InvalidInput, NotFound
+from domain.events import record
+from domain.models import Agent, Category, Customer, Message, Ticket
+from domain.ports import Clock
+
+ACTIVE = frozenset({TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CUSTOMER})
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    subject: str
+    description: str
+    customer_id: int | None = None
+    priority: Priority | None = None
+    category_key: str | None = None
+    channel: Channel = Channel.API
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TicketUpdate:
+    priority: Priority | None = None
+    category_key: str | None = None
+    tags: list[str] | None = None
+
+
+async def _category(key: str | None, field_name: str = "categoryKey") -> Category | None:
+    if key is None:
+        return None
+    category = await Category.get_or_none(key=key.strip().upper())
+    if category is None:
+        raise InvalidInput(f"There is no category {key!r}.", field=field_name)
+    return category
+
+
+async def _customer_for(p: Principal, customer_id: int | None) -> int:
+    if p.role == Role.CUSTOMER:
+        if customer_id is not None and customer_id != p.customer_id:
+            raise NotFound("No such customer.", field="customerId")
+        assert p.customer_id is not None
+        return p.customer_id
+    if customer_id is None:
+        raise InvalidInput("customerId is required when staff create a ticket.", field="customerId")
+    if not await Customer.exists(id=customer_id):
+        raise NotFound("No such customer.", field="customerId")
+    return customer_id
+
+
+async def create_ticket(p: Principal, data: NewTicket, clock: Clock) -> Ticket:
+    access.require(p.role != Role.PARTNER or data.customer_id is not None, "Partners must name the customer.")
+    subject = text_rules.subject(data.subject)
+    description = text_rules.body(data.description, "description", "Description")
+    tags = text_rules.tags(data.tags)
+    if data.priority is not None and p.role == Role.CUSTOMER:
+        raise InvalidInput("Customers cannot set the priority; it is set by triage.", field="priority")
+    customer_id = await _customer_for(p, data.customer_id)
+    category = await _category(data.category_key)
+    now = clock.now()
+    async with in_transaction() as conn:
+        ticket = await Ticket.create(
+            customer_id=customer_id,
+            subject=subject,
+            description=description,
+            priority=data.priority or Priority.MEDIUM,
+            priority_set_by_agent=data.priority is not None,
+            category=category,
+            team_id=category.default_team_id if category else None,
+            channel=data.channel,
+            tags=tags,
+            created_at=now,
+            updated_at=now,
+            using_db=conn,
+        )
+        await record(conn, ticket.id, ("ticket.created",), p, now, {"subject": subject})
+    await ticket.refresh_from_db(fields=["number"])
+    return ticket
+
+
+async def _locked_visible(conn: BaseDBAsyncClient, p: Principal, ticket_id: int) -> Ticket:
+    ticket = await Ticket.filter(id=ticket_id).select_for_update().using_db(conn).first()
+    if ticket is None or not access.can_see_ticket(
+        p, ticket.customer_id, ticket.team_id, ticket.assignee_id
+    ):
+        raise NotFound("No such ticket.", field="ticketId")
+    return ticket
+
+
+def _state(t: Ticket) -> lifecycle.LifecycleState:
+    return lifecycle.LifecycleState(
+        status=TicketStatus(t.status),
+        has_assignee=t.assignee_id is not None,
+        reopen_count=t.reopen_count,
+        first_response_at=t.first_response_at,
+        resolved_at=t.resolved_at,
+        closed_at=t.closed_at,
+    )
+
+
+def _apply(t: Ticket, s: lifecycle.LifecycleState, now: datetime) -> list[str]:
+    t.status = s.status
+    t.reopen_count = s.reopen_count
+    t.first_response_at = s.first_response_at
+    t.resolved_at = s.resolved_at
+    t.closed_at = s.closed_at
+    t.updated_at = now
+    return ["status", "reopen_count", "first_response_at", "resolved_at", "closed_at", "updated_at"]
+
+
+async def _capacity_follows_status(
+    conn: BaseDBAsyncClient, t: Ticket, before: TicketStatus, after: TicketStatus
+) -> None:
+    """An assigned ticket holds one unit of its agent's capacity while active."""
+    if t.assignee_id is None or (before in ACTIVE) == (after in ACTIVE):
+        return
+    delta = 1 if after in ACTIVE else -1
+    await conn.execute_query(
+        "UPDATE agent SET current_ticket_count = GREATEST(current_ticket_count + $1, 0) "
+        "WHERE id = $2",
+        [delta, t.assignee_id],
+    )
+
+
+def _sender(p: Principal) -> tuple[SenderType, dict[str, int | None]]:
+    if p.role == Role.CUSTOMER:
+        return SenderType.CUSTOMER, {"sender_customer_id": p.customer_id}
+    if p.role == Role.PARTNER:
+        return SenderType.BOT, {}
+    return SenderType.AGENT, {"sender_agent_id": p.agent_id}
+
+
+async def add_message(
+    p: Principal, ticket_id: int, content: str, internal: bool, clock: Clock
+) -> tuple[Ticket, Message]:
+    text = text_rules.body(content, "content", "Message")
+    if internal and not p.sees_internal_notes:
+        raise InvalidInput("Only agents may write internal notes.", field="internal")
+    sender_type, sender = _sender(p)
+    now = clock.now()
+    async with in_transaction() as conn:
+        ticket = await _locked_visible(conn, p, ticket_id)
+        before = TicketStatus(ticket.status)
+        change = lifecycle.add_message(_state(ticket), sender_type, internal, now)
+        message = await Message.create(
+            ticket_id=ticket.id,
+            sender_type=sender_type,
+            content=text,
+            internal=internal,
+            created_at=now,
+            using_db=conn,
+            **sender,
+        )
+        await ticket.save(using_db=conn, update_fields=_apply(ticket, change.state, now))
+        await _capacity_follows_status(conn, ticket, before, change.state.status)
+        await record(
+            conn, ticket.id, change.events, p, now, {"message_id": message.id, "internal": internal}
+        )
+    return ticket, message
+
+
+async def change_status(
+    p: Principal, ticket_id: int, target: TicketStatus, clock: Clock
+) -> Ticket:
+    access.check_status_change(p, target)
+    now = clock.now()
+    async with in_transaction() as conn:
+        ticket = await _locked_visible(conn, p, ticket_id)
+        before = TicketStatus(ticket.status)
+        change = lifecycle.change_status(_state(ticket), target, now)
+        await ticket.save(using_db=conn, update_fields=_apply(ticket, change.state, now))
+        await _capacity_follows_status(conn, ticket, before, target)
+        await record(
+            conn, ticket.id, change.events, p, now, {"from": before.value, "to": target.value}
+        )
+    return ticket
+
+
+async def assign(p: Principal, ticket_id: int, agent_id: int, clock: Clock) -> Ticket:
+    access.check_assign(p, agent_id)
+    now = clock.now()
+    async with in_transaction() as conn:
+        ticket = await _locked_visible(conn, p, ticket_id)
+        agent = await Agent.get_or_none(id=agent_id).using_db(conn)
+        if agent is None:
+            raise NotFound("No such agent.", field="agentId")
+        if ticket.assignee_id == agent.id:
+            raise Conflict(f"The ticket is already assigned to {agent.name}.", field="agentId")
+        if not agent.is_available:
+            raise Conflict(f"{agent.name} is not available.", field="agentId")
+        if TicketStatus(ticket.status) in ACTIVE:
+            await _move_capacity(conn, ticket.assignee_id, agent)
+        previous = ticket.assignee_id
+        ticket.assignee_id = agent.id
+        ticket.team_id = agent.team_id
+        ticket.updated_at = now
+        await ticket.save(using_db=conn, update_fields=["assignee_id", "team_id", "updated_at"])
+        await record(
+            conn, ticket.id, ("ticket.assigned",), p, now, {"from": previous, "to": agent.id}
+        )
+    return ticket
+
+
+async def _move_capacity(conn: BaseDBAsyncClient, previous: int | None, agent: Agent) -> None:
+    """Reserve one unit on the new agent (guarded in SQL), release it on the old one."""
+    reserved, _ = await conn.execute_query(
+        "UPDATE agent SET current_ticket_count = current_ticket_count + 1 "
+        "WHERE id = $1 AND current_ticket_count < max_tickets",
+        [agent.id],
+    )
+    if not reserved:
+        raise Conflict(
+            f"{agent.name} already has {agent.max_tickets} tickets, their maximum.", field="agentId"
+        )
+    if previous is not None:
+        await conn.execute_query(
+            "UPDATE agent SET current_ticket_count = GREATEST(current_ticket_count - 1, 0) "
+            "WHERE id = $1",
+            [previous],
+        )
+
+
+async def update(p: Principal, ticket_id: int, changes: TicketUpdate, clock: Clock) -> Ticket:
+    access.require_staff(p, "update tickets")
+    tags = text_rules.tags(changes.tags) if changes.tags is not None else None
+    category = await _category(changes.category_key)
+    if changes.priority is None and category is None and tags is None:
+        raise InvalidInput("Nothing to update: give priority, categoryKey or tags.")
+    now = clock.now()
+    async with in_transaction() as conn:
+        ticket = await _locked_visible(conn, p, ticket_id)
+        diff: dict[str, object] = {}
+        if changes.priority is not None:
+            diff["priority"] = [ticket.priority, changes.priority.value]
+            ticket.priority = changes.priority
+            ticket.priority_set_by_agent = True
+        if category is not None:
+            diff["category"] = [ticket.category_id, category.id]
+            ticket.category_id = category.id
+        if tags is not None:
+            diff["tags"] = [ticket.tags, tags]
+            ticket.tags = tags
+        ticket.updated_at = now
+        await ticket.save(using_db=conn)
+        await record(conn, ticket.id, ("ticket.updated",), p, now, {"changes": diff})
+    return ticket

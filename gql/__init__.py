@@ -1,0 +1,1 @@
+"""The GraphQL API: types, schema, context, extensions and the ASGI app."""

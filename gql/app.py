@@ -1,0 +1,113 @@
+"""The ASGI application: GraphQL over HTTP and WebSocket, GraphiQL, and /healthz.
+
+Routes are explicit (``Route`` + ``WebSocketRoute``, not ``Mount``) so that
+``/graphql`` answers exactly as the GraphQL-over-HTTP spec asks.
+"""
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from cross_web import HTTPException
+
+from domain import health, tokens
+from domain.access import Principal
+from domain.ports import Clock
+from gql.schema import schema
+from gql.view import FrontdeskGraphQL, MutationOverGet, method_not_allowed
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request, limit: int) -> None:
+    """Read the body once, refusing it as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    request._body = b"".join(chunks)  # Starlette's cache: Strawberry reads it from there
+
+
+def _unauthenticated(message: str) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
+    return Response(
+        orjson.dumps(body),
+        status_code=401,
+        media_type="application/json",
+        headers={"WWW-Authenticate": 'Bearer realm="frontdesk"'},
+    )
+
+
+async def _principal(header: str | None) -> tuple[Principal | None, str | None]:
+    """(principal, error): no header is anonymous; a bad one is an error, never anonymous."""
+    if not header:
+        return None, None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None, "The Authorization header must be 'Bearer <token>'."
+    principal = await tokens.principal_for(token.strip())
+    if principal is None:
+        return None, "The token is unknown or has been revoked."
+    return principal, None
+
+
+def build_app(
+    *,
+    clock: Clock,
+    max_body_bytes: int,
+    graphiql: bool = True,
+    lifespan: Callable[[Starlette], contextlib.AbstractAsyncContextManager[Any]] | None = None,
+) -> Starlette:
+    view = FrontdeskGraphQL(schema, clock=clock, graphql_ide="graphiql" if graphiql else None)
+
+    async def graphql_http(request: Request) -> Response:
+        if request.method == "POST":
+            try:
+                await _read_body(request, max_body_bytes)
+            except BodyTooLarge:
+                return PlainTextResponse(
+                    f"Request body is larger than the {max_body_bytes:,}-byte limit.",
+                    status_code=413,
+                )
+        principal, error = await _principal(request.headers.get("authorization"))
+        if error:
+            return _unauthenticated(error)
+        request.scope["frontdesk.principal"] = principal
+        try:
+            return await view.run(request)
+        except MutationOverGet:
+            return method_not_allowed()
+        except HTTPException as exc:
+            return PlainTextResponse(exc.reason, status_code=exc.status_code)
+
+    async def graphql_ws(websocket: WebSocket) -> None:
+        await view.run(websocket)
+
+    async def healthz(_: Request) -> Response:
+        if await health.database_answers():
+            return JSONResponse({"status": "ok", "database": "ok"})
+        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql_http, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_ws),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+
+

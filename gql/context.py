@@ -1,0 +1,50 @@
+"""Per-request context: who is asking, the clock, and fresh DataLoaders.
+
+Loaders are built per request so one request's cache never serves another
+request (or another principal) stale or forbidden rows.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import HTTPConnection
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info as StrawberryInfo
+
+from domain import directory, ticket_reads
+from domain.access import Principal
+from domain.models import Agent, AgentSkill, Category, Customer, Message, Team
+from domain.ports import Clock
+
+
+@dataclass
+class Loaders:
+    include_internal: bool
+    customer: DataLoader[int, Customer | None] = field(init=False)
+    agent: DataLoader[int, Agent | None] = field(init=False)
+    team: DataLoader[int, Team | None] = field(init=False)
+    category: DataLoader[int, Category | None] = field(init=False)
+    skills: DataLoader[int, list[AgentSkill]] = field(init=False)
+    last_message: DataLoader[int, Message | None] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.customer = DataLoader(lambda ids: directory.by_ids(Customer, ids))
+        self.agent = DataLoader(lambda ids: directory.by_ids(Agent, ids))
+        self.team = DataLoader(lambda ids: directory.by_ids(Team, ids))
+        self.category = DataLoader(lambda ids: directory.by_ids(Category, ids))
+        self.skills = DataLoader(directory.skills_by_agent)
+        self.last_message = DataLoader(
+            lambda ids: ticket_reads.last_messages(ids, self.include_internal)
+        )
+
+
+@dataclass
+class Context:
+    request: HTTPConnection
+    principal: Principal | None
+    clock: Clock
+    loaders: Loaders
+    response: Any = None
+
+
+Info = StrawberryInfo[Context, None]

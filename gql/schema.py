@@ -1,0 +1,58 @@
+"""The schema as a table of contents: one line per root field, grouped by capability."""
+
+import strawberry
+from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+
+from gql.errors import masked_errors
+from gql.types.common import Node
+from gql.types.directory import AgentPayload, CategoryPayload, TeamPayload
+from gql.types.people import Agent, AgentConnection, Category, Customer, CustomerConnection, Team, Viewer
+from gql.types.tickets import AddMessagePayload, Message, Ticket, TicketConnection, TicketPayload
+from resolvers import directory, tickets
+
+
+@strawberry.type
+class Query:
+    # viewer and lookup
+    me: Viewer = strawberry.field(resolver=directory.me)
+    node: Node | None = strawberry.field(resolver=directory.node)
+    # tickets
+    ticket: Ticket | None = strawberry.field(resolver=tickets.ticket)
+    tickets: TicketConnection = strawberry.field(resolver=tickets.tickets_page)
+    # directory
+    agents: AgentConnection = strawberry.field(resolver=directory.agents)
+    customers: CustomerConnection = strawberry.field(resolver=directory.customers)
+    teams: list[Team] = strawberry.field(resolver=directory.teams)
+    categories: list[Category] = strawberry.field(resolver=directory.categories)
+
+
+@strawberry.type
+class Mutation:
+    # tickets
+    create_ticket: TicketPayload = strawberry.mutation(resolver=tickets.create_ticket)
+    add_message: AddMessagePayload = strawberry.mutation(resolver=tickets.add_message)
+    change_ticket_status: TicketPayload = strawberry.mutation(resolver=tickets.change_ticket_status)
+    assign_ticket: TicketPayload = strawberry.mutation(resolver=tickets.assign_ticket)
+    update_ticket: TicketPayload = strawberry.mutation(resolver=tickets.update_ticket)
+    # directory (agents' own availability; the rest is for admins)
+    set_agent_availability: AgentPayload = strawberry.mutation(
+        resolver=directory.set_agent_availability
+    )
+    create_agent: AgentPayload = strawberry.mutation(resolver=directory.create_agent)
+    create_team: TeamPayload = strawberry.mutation(resolver=directory.create_team)
+    create_category: CategoryPayload = strawberry.mutation(resolver=directory.create_category)
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    types=[Ticket, Message, Customer, Agent, Team, Category],
+    extensions=[
+        ParserCache(maxsize=512),
+        ValidationCache(maxsize=512),
+        MaxTokensLimiter(max_token_count=5000),
+        masked_errors(),
+    ],
+    config=StrawberryConfig(),
+)

@@ -1,0 +1,1 @@
+"""Taskiq broker, tasks and schedules: thin wrappers around domain services."""
