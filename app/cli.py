@@ -191,18 +191,17 @@ def scheduler() -> None:
     from taskiq.api import run_scheduler_task
     from taskiq.schedule_sources import LabelScheduleSource
 
+    from app.runtime import check_redis
     from tasks.broker import build_broker
 
     settings = _settings()
     if not settings.redis_url:
         _fail("REDIS_URL: the scheduler needs a Redis broker; without it, 'serve' schedules in-process")
+    redis_url = settings.redis_url or ""
 
     async def job() -> None:
-        from app.runtime import check_redis
-
-        assert settings.redis_url is not None
-        await check_redis(settings.redis_url, settings.connect_timeout_seconds)
-        broker = build_broker(settings.redis_url)
+        await check_redis(redis_url, settings.connect_timeout_seconds)
+        broker = build_broker(redis_url)
         await broker.startup()
         typer.echo("Scheduler running", err=True)
         await run_scheduler_task(TaskiqScheduler(broker, [LabelScheduleSource(broker)]))

@@ -38,9 +38,21 @@ def credentials(url: str) -> dict[str, Any]:
     }
 
 
+async def _keep_session(_: asyncpg.Connection) -> None:
+    """Pool release hook that skips asyncpg's reset query.
+
+    Frontdesk leaves no session state behind on pooled connections (no LISTEN,
+    advisory locks, cursors or SET), so the default ``RESET ALL; UNLISTEN *; ...``
+    round trip on every release is pure latency. asyncpg still rolls back any
+    open transaction and drops listeners before calling this.
+    """
+
+
 def tortoise_config(url: str, *, pool_size: int = 10) -> dict[str, Any]:
     creds = credentials(url)
-    creds.update(minsize=1, maxsize=pool_size, server_settings={"jit": "off"})
+    creds.update(
+        minsize=1, maxsize=pool_size, server_settings={"jit": "off"}, reset=_keep_session
+    )
     return {
         "connections": {"default": {"engine": "tortoise.backends.asyncpg", "credentials": creds}},
         "apps": {

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.applications import Starlette
-from taskiq import AsyncBroker
+from taskiq import AsyncBroker, TaskiqScheduler
+from taskiq.api import run_scheduler_task
+from taskiq.schedule_sources import LabelScheduleSource
 
 from app import database
 from app.settings import Settings, SettingsError
@@ -25,9 +27,18 @@ log = logging.getLogger("frontdesk")
 
 
 def prepare_database(settings: Settings) -> str:
-    """The DSN to use, with the server reachable: fails fast with one line if not."""
+    """The DSN to use, with PostgreSQL (and Redis, if set) reachable.
+
+    Fails fast with one line naming the setting, before any server starts.
+    """
     url = database.resolve_database_url(settings)
-    asyncio.run(database.check_reachable(url, settings.connect_timeout_seconds))
+
+    async def check() -> None:
+        await database.check_reachable(url, settings.connect_timeout_seconds)
+        if settings.redis_url:
+            await check_redis(settings.redis_url, settings.connect_timeout_seconds)
+
+    asyncio.run(check())
     return url
 
 
@@ -64,6 +75,15 @@ async def running(settings: Settings, database_url: str, *, clock: Clock | None 
         await database.close_database()
 
 
+def in_process_scheduler(broker: AsyncBroker) -> "asyncio.Task[None]":
+    """The embedded default's scheduler: schedules from task labels, run in this process.
+
+    In production exactly one ``frontdesk scheduler`` process does this instead.
+    """
+    scheduler = TaskiqScheduler(broker, [LabelScheduleSource(broker)])
+    return asyncio.create_task(run_scheduler_task(scheduler), name="frontdesk-scheduler")
+
+
 def create_app(settings: Settings, database_url: str, *, clock: Clock | None = None) -> Starlette:
     """The API with its lifespan: pool and broker open while it serves."""
     the_clock = clock or SystemClock()
@@ -72,8 +92,15 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with running(settings, database_url, clock=the_clock) as runtime:
             app.state.runtime = runtime
+            scheduler = None if settings.redis_url else in_process_scheduler(runtime.broker)
             log.info("Frontdesk ready: GraphQL at http://%s:%s/graphql", settings.host, settings.port)
-            yield
+            try:
+                yield
+            finally:
+                if scheduler is not None:
+                    scheduler.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await scheduler
 
     return build_app(
         clock=the_clock,
