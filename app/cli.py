@@ -74,7 +74,9 @@ def migrate() -> None:
 
 
 @cli.command()
-def makemigrations(name: Annotated[str | None, typer.Option(help="Name for the file.")] = None) -> None:
+def makemigrations(
+    name: Annotated[str | None, typer.Option(help="Name for the file.")] = None,
+) -> None:
     """Write a migration for model changes (developers)."""
     from app.migration_files import make_migrations
 
@@ -87,7 +89,9 @@ def makemigrations(name: Annotated[str | None, typer.Option(help="Name for the f
 
 def _print_tokens(tokens: dict[str, str], data_dir: Path) -> None:
     lines = [f"  {role:<9} {token}" for role, token in tokens.items()]
-    typer.echo("Demo tokens (send as 'Authorization: Bearer <token>'):\n" + "\n".join(lines), err=True)
+    typer.echo(
+        "Demo tokens (send as 'Authorization: Bearer <token>'):\n" + "\n".join(lines), err=True
+    )
     saved = data_dir / "demo-tokens.txt"
     saved.write_text("\n".join(f"{r}={t}" for r, t in tokens.items()) + "\n", encoding="utf-8")
     saved.chmod(0o600)
@@ -168,7 +172,9 @@ def worker() -> None:
 
     settings = _settings()
     if not settings.redis_url:
-        _fail("REDIS_URL: the worker needs a Redis broker; without it, 'serve' runs tasks in-process")
+        _fail(
+            "REDIS_URL: the worker needs a Redis broker; without it, 'serve' runs tasks in-process"
+        )
     url = _database(settings)
 
     async def job() -> None:
@@ -196,12 +202,15 @@ def scheduler() -> None:
 
     settings = _settings()
     if not settings.redis_url:
-        _fail("REDIS_URL: the scheduler needs a Redis broker; without it, 'serve' schedules in-process")
+        _fail(
+            "REDIS_URL: the scheduler needs a Redis broker; "
+            "without it, 'serve' schedules in-process"
+        )
     redis_url = settings.redis_url or ""
 
     async def job() -> None:
         await check_redis(redis_url, settings.connect_timeout_seconds)
-        broker = build_broker(redis_url)
+        broker = build_broker(redis_url, settings.task_queue)
         await broker.startup()
         typer.echo("Scheduler running", err=True)
         await run_scheduler_task(TaskiqScheduler(broker, [LabelScheduleSource(broker)]))
@@ -248,7 +257,9 @@ def token_create(
             customer = await directory.ensure_customer(email, name)
         elif email and the_role != Role.PARTNER:
             agent = await directory.ensure_agent(email, name, senior=the_role == Role.LEAD)
-        return await tokens.issue(the_role, name=name or email or "", customer=customer, agent=agent)
+        return await tokens.issue(
+            the_role, name=name or email or "", customer=customer, agent=agent
+        )
 
     try:
         token = _with_runtime(settings, url, job)
@@ -265,7 +276,10 @@ def db_stop() -> None:
 
     settings = _settings()
     stopped = stop_embedded_postgres(settings.data_dir)
-    typer.echo("Embedded PostgreSQL stopped." if stopped else "No embedded PostgreSQL was running.", err=True)
+    typer.echo(
+        "Embedded PostgreSQL stopped." if stopped else "No embedded PostgreSQL was running.",
+        err=True,
+    )
 
 
 def main() -> None:

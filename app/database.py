@@ -9,6 +9,7 @@ import asyncpg
 from tortoise import Tortoise
 from tortoise.migrations.api import migrate as tortoise_migrate
 
+from adapters.embedded_postgres import start_embedded_postgres
 from app.settings import Settings, SettingsError
 
 MODELS_MODULE = "domain.models"
@@ -19,8 +20,6 @@ def resolve_database_url(settings: Settings) -> str:
     """DATABASE_URL as given, or the embedded server's (started on demand)."""
     if settings.database_url:
         return settings.database_url
-    from adapters.embedded_postgres import start_embedded_postgres
-
     return start_embedded_postgres(Path(settings.data_dir))
 
 
@@ -50,9 +49,7 @@ async def _keep_session(_: asyncpg.Connection) -> None:
 
 def tortoise_config(url: str, *, pool_size: int = 10) -> dict[str, Any]:
     creds = credentials(url)
-    creds.update(
-        minsize=1, maxsize=pool_size, server_settings={"jit": "off"}, reset=_keep_session
-    )
+    creds.update(minsize=1, maxsize=pool_size, server_settings={"jit": "off"}, reset=_keep_session)
     return {
         "connections": {"default": {"engine": "tortoise.backends.asyncpg", "credentials": creds}},
         "apps": {
@@ -67,15 +64,17 @@ def tortoise_config(url: str, *, pool_size: int = 10) -> dict[str, Any]:
     }
 
 
-async def check_reachable(url: str, timeout: float, setting: str = "DATABASE_URL") -> None:
+async def check_reachable(url: str, seconds: float, setting: str = "DATABASE_URL") -> None:
     """Connect once; raise SettingsError with one line naming the setting if that fails."""
     creds = credentials(url)
     where = f"{creds['host']}:{creds['port']}/{creds['database']}"
     try:
-        conn = await asyncio.wait_for(asyncpg.connect(**creds, timeout=timeout), timeout)
+        conn = await asyncio.wait_for(asyncpg.connect(**creds, timeout=seconds), seconds)
     except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SettingsError(f"{setting}: cannot connect to PostgreSQL at {where}: {reason}") from None
+        raise SettingsError(
+            f"{setting}: cannot connect to PostgreSQL at {where}: {reason}"
+        ) from None
     await conn.close()
 
 
@@ -86,7 +85,9 @@ async def open_database(url: str, *, pool_size: int = 10) -> None:
     one that opened them: uvicorn runs the lifespan and the requests in
     different tasks (Tortoise's own ASGI integration does the same).
     """
-    await Tortoise.init(config=tortoise_config(url, pool_size=pool_size), _enable_global_fallback=True)
+    await Tortoise.init(
+        config=tortoise_config(url, pool_size=pool_size), _enable_global_fallback=True
+    )
 
 
 async def close_database() -> None:

@@ -22,14 +22,36 @@ CATEGORIES = [
     ("RETURNS", "Returns and refunds", "Specialists"),
     ("TECHNICAL", "Technical problems", "Engineering"),
 ]
-TEAMS = [("Frontline", SupportTier.L1), ("Specialists", SupportTier.L2), ("Engineering", SupportTier.L3)]
+TEAMS = [
+    ("Frontline", SupportTier.L1),
+    ("Specialists", SupportTier.L2),
+    ("Engineering", SupportTier.L3),
+]
 AGENTS = [
-    ("Ada Frontline", "ada@frontdesk.example", "Frontline", True, {"BILLING": 5, "ACCOUNT": 4, "SHIPPING": 3}),
+    (
+        "Ada Frontline",
+        "ada@frontdesk.example",
+        "Frontline",
+        True,
+        {"BILLING": 5, "ACCOUNT": 4, "SHIPPING": 3},
+    ),
     ("Ben Frontline", "ben@frontdesk.example", "Frontline", False, {"BILLING": 3, "SHIPPING": 4}),
     ("Cleo Frontline", "cleo@frontdesk.example", "Frontline", False, {"ACCOUNT": 3, "RETURNS": 2}),
     ("Dev Specialist", "dev@frontdesk.example", "Specialists", True, {"RETURNS": 5, "BILLING": 4}),
-    ("Eve Specialist", "eve@frontdesk.example", "Specialists", False, {"RETURNS": 4, "SHIPPING": 4}),
-    ("Finn Engineer", "finn@frontdesk.example", "Engineering", True, {"TECHNICAL": 5, "ACCOUNT": 3}),
+    (
+        "Eve Specialist",
+        "eve@frontdesk.example",
+        "Specialists",
+        False,
+        {"RETURNS": 4, "SHIPPING": 4},
+    ),
+    (
+        "Finn Engineer",
+        "finn@frontdesk.example",
+        "Engineering",
+        True,
+        {"TECHNICAL": 5, "ACCOUNT": 3},
+    ),
     ("Gus Engineer", "gus@frontdesk.example", "Engineering", False, {"TECHNICAL": 4}),
 ]
 CUSTOMERS = [
@@ -41,16 +63,96 @@ CUSTOMERS = [
 ]
 # (customer index, subject, description, category, priority, final status, replies)
 TICKETS = [
-    (0, "Checkout API returns 500 for all users", "Since 09:00 UTC every call to /checkout fails with a 500. Production is down.", "TECHNICAL", Priority.URGENT, TicketStatus.IN_PROGRESS, 2),
-    (1, "Invoice charged twice in October", "We see two identical charges for invoice INV-2291.", "BILLING", Priority.HIGH, TicketStatus.WAITING_ON_CUSTOMER, 1),
-    (2, "Cannot reset my password", "The reset email never arrives, I checked spam too.", "ACCOUNT", Priority.MEDIUM, TicketStatus.OPEN, 0),
-    (3, "Parcel stuck in transit for 10 days", "Tracking has not moved since the 3rd.", "SHIPPING", Priority.MEDIUM, TicketStatus.RESOLVED, 2),
-    (4, "How do I return a damaged item?", "The mug arrived broken, what do I do?", "RETURNS", Priority.LOW, TicketStatus.CLOSED, 2),
-    (0, "SSO login loops back to the sign-in page", "Our Okta SSO redirects forever after the last release.", "TECHNICAL", Priority.HIGH, TicketStatus.OPEN, 0),
-    (1, "Need a VAT number on invoices", "Please add our VAT number to future invoices.", "BILLING", Priority.LOW, TicketStatus.IN_PROGRESS, 1),
-    (2, "Refund not received after return", "I returned the order 3 weeks ago.", "RETURNS", Priority.MEDIUM, TicketStatus.WAITING_ON_CUSTOMER, 1),
-    (3, "Change delivery address", "Can you ship order #5521 to my office instead?", "SHIPPING", Priority.MEDIUM, TicketStatus.RESOLVED, 1),
-    (4, "Delete my account", "Please remove my account and data.", "ACCOUNT", Priority.LOW, TicketStatus.OPEN, 0),
+    (
+        0,
+        "Checkout API returns 500 for all users",
+        "Since 09:00 UTC every call to /checkout fails with a 500. Production is down.",
+        "TECHNICAL",
+        Priority.URGENT,
+        TicketStatus.IN_PROGRESS,
+        2,
+    ),
+    (
+        1,
+        "Invoice charged twice in October",
+        "We see two identical charges for invoice INV-2291.",
+        "BILLING",
+        Priority.HIGH,
+        TicketStatus.WAITING_ON_CUSTOMER,
+        1,
+    ),
+    (
+        2,
+        "Cannot reset my password",
+        "The reset email never arrives, I checked spam too.",
+        "ACCOUNT",
+        Priority.MEDIUM,
+        TicketStatus.OPEN,
+        0,
+    ),
+    (
+        3,
+        "Parcel stuck in transit for 10 days",
+        "Tracking has not moved since the 3rd.",
+        "SHIPPING",
+        Priority.MEDIUM,
+        TicketStatus.RESOLVED,
+        2,
+    ),
+    (
+        4,
+        "How do I return a damaged item?",
+        "The mug arrived broken, what do I do?",
+        "RETURNS",
+        Priority.LOW,
+        TicketStatus.CLOSED,
+        2,
+    ),
+    (
+        0,
+        "SSO login loops back to the sign-in page",
+        "Our Okta SSO redirects forever after the last release.",
+        "TECHNICAL",
+        Priority.HIGH,
+        TicketStatus.OPEN,
+        0,
+    ),
+    (
+        1,
+        "Need a VAT number on invoices",
+        "Please add our VAT number to future invoices.",
+        "BILLING",
+        Priority.LOW,
+        TicketStatus.IN_PROGRESS,
+        1,
+    ),
+    (
+        2,
+        "Refund not received after return",
+        "I returned the order 3 weeks ago.",
+        "RETURNS",
+        Priority.MEDIUM,
+        TicketStatus.WAITING_ON_CUSTOMER,
+        1,
+    ),
+    (
+        3,
+        "Change delivery address",
+        "Can you ship order #5521 to my office instead?",
+        "SHIPPING",
+        Priority.MEDIUM,
+        TicketStatus.RESOLVED,
+        1,
+    ),
+    (
+        4,
+        "Delete my account",
+        "Please remove my account and data.",
+        "ACCOUNT",
+        Priority.LOW,
+        TicketStatus.OPEN,
+        0,
+    ),
 ]
 
 
@@ -81,8 +183,12 @@ async def seed() -> dict[str, str]:
             await directory.create_agent(
                 SEEDER,
                 directory.NewAgent(
-                    name=name, email=email, team_id=teams[team].id, senior=senior,
-                    support_tier=teams[team].tier, skills=skills,
+                    name=name,
+                    email=email,
+                    team_id=teams[team].id,
+                    senior=senior,
+                    support_tier=teams[team].tier,
+                    skills=skills,
                 ),
             )
         )
@@ -117,8 +223,9 @@ async def _tickets(customers: list[Customer], agents: list[Agent]) -> None:
         as_customer = Principal(role=Role.CUSTOMER, token_id=0, customer_id=customer.id)
         ticket = await tickets.create_ticket(
             as_customer,
-            tickets.NewTicket(subject=subject, description=description, category_key=category,
-                              channel=Channel.WEB),
+            tickets.NewTicket(
+                subject=subject, description=description, category_key=category, channel=Channel.WEB
+            ),
             clock,
         )
         await tickets.update(SEEDER, ticket.id, tickets.TicketUpdate(priority=priority), clock)
@@ -128,16 +235,26 @@ async def _tickets(customers: list[Customer], agents: list[Agent]) -> None:
         agent = by_team[ticket.team_id]
         await tickets.assign(SEEDER, ticket.id, agent.id, clock)
         as_agent = _principal_of(agent)
-        await tickets.add_message(as_agent, ticket.id, "Internal: checking logs first.", True, clock)
+        await tickets.add_message(
+            as_agent, ticket.id, "Internal: checking logs first.", True, clock
+        )
         for n in range(replies):
-            await tickets.add_message(as_agent, ticket.id, f"Thanks for reaching out, update {n + 1} from our side.", False, clock)
+            await tickets.add_message(
+                as_agent,
+                ticket.id,
+                f"Thanks for reaching out, update {n + 1} from our side.",
+                False,
+                clock,
+            )
             if n + 1 < replies:
                 await tickets.add_message(as_customer, ticket.id, "Thanks, any news?", False, clock)
         if status != TicketStatus.OPEN:
             await _walk_to(as_agent, ticket.id, status, clock)
 
 
-async def _walk_to(agent: Principal, ticket_id: int, status: TicketStatus, clock: StepClock) -> None:
+async def _walk_to(
+    agent: Principal, ticket_id: int, status: TicketStatus, clock: StepClock
+) -> None:
     path = {
         TicketStatus.IN_PROGRESS: [TicketStatus.IN_PROGRESS],
         TicketStatus.WAITING_ON_CUSTOMER: [TicketStatus.WAITING_ON_CUSTOMER],

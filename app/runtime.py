@@ -42,8 +42,8 @@ def prepare_database(settings: Settings) -> str:
     return url
 
 
-async def check_redis(url: str, timeout: float) -> None:
-    client = Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+async def check_redis(url: str, seconds: float) -> None:
+    client = Redis.from_url(url, socket_connect_timeout=seconds, socket_timeout=seconds)
     try:
         await client.ping()
     except (RedisError, OSError) as exc:
@@ -61,12 +61,14 @@ class Runtime:
 
 
 @contextlib.asynccontextmanager
-async def running(settings: Settings, database_url: str, *, clock: Clock | None = None) -> AsyncIterator[Runtime]:
+async def running(
+    settings: Settings, database_url: str, *, clock: Clock | None = None
+) -> AsyncIterator[Runtime]:
     """Open the database pool and the broker for the life of the block."""
     if settings.redis_url:
         await check_redis(settings.redis_url, settings.connect_timeout_seconds)
     await database.open_database(database_url, pool_size=settings.db_pool_size)
-    broker = build_broker(settings.redis_url)
+    broker = build_broker(settings.redis_url, settings.task_queue)
     await broker.startup()
     try:
         yield Runtime(settings, database_url, clock or SystemClock(), broker)
@@ -93,7 +95,9 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         async with running(settings, database_url, clock=the_clock) as runtime:
             app.state.runtime = runtime
             scheduler = None if settings.redis_url else in_process_scheduler(runtime.broker)
-            log.info("Frontdesk ready: GraphQL at http://%s:%s/graphql", settings.host, settings.port)
+            log.info(
+                "Frontdesk ready: GraphQL at http://%s:%s/graphql", settings.host, settings.port
+            )
             try:
                 yield
             finally:

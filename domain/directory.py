@@ -55,8 +55,8 @@ async def list_customers(
 ) -> Page[Customer]:
     access.require(p.is_staff or p.role == Role.PARTNER, "Only staff may list customers.")
     query = Customer.all()
-    if search and search.strip():
-        term = search.strip()
+    term = text_rules.search(search)
+    if term is not None:
         query = query.filter(Q(email__icontains=term) | Q(name__icontains=term))
     if after_id is not None:
         query = query.filter(id__gt=after_id)
@@ -109,7 +109,9 @@ async def create_team(p: Principal, name: str, tier: SupportTier) -> Team:
     return await Team.create(name=clean, tier=tier)
 
 
-async def create_category(p: Principal, key: str, name: str, default_team_id: int | None) -> Category:
+async def create_category(
+    p: Principal, key: str, name: str, default_team_id: int | None
+) -> Category:
     access.require_admin(p, "manage categories")
     clean_key = text_rules.one_line(key, "key", "Category key", 40).upper()
     if not clean_key.replace("_", "").isalnum() or not clean_key.isascii():
@@ -132,8 +134,9 @@ async def create_agent(p: Principal, data: NewAgent) -> Agent:
         raise NotFound("No such team.", field="teamId")
     if await Agent.exists(email=email):
         raise Conflict(f"An agent with email {email} exists already.", field="email")
-    categories = {c.key: c for c in await Category.filter(key__in=list(data.skills))}
-    for key, level in data.skills.items():
+    skills = {text_rules.category_key(k, "skills"): lvl for k, lvl in data.skills.items()}
+    categories = {c.key: c for c in await Category.filter(key__in=list(skills))}
+    for key, level in skills.items():
         if key not in categories:
             raise InvalidInput(f"There is no category {key!r}.", field="skills")
         if not 1 <= level <= 5:
@@ -151,14 +154,16 @@ async def create_agent(p: Principal, data: NewAgent) -> Agent:
         await AgentSkill.bulk_create(
             [
                 AgentSkill(agent_id=agent.id, category_id=categories[k].id, level=lvl)
-                for k, lvl in data.skills.items()
+                for k, lvl in skills.items()
             ],
             using_db=conn,
         )
     return agent
 
 
-async def ensure_customer(email: str, name: str | None, tier: CustomerTier = CustomerTier.FREE) -> Customer:
+async def ensure_customer(
+    email: str, name: str | None, tier: CustomerTier = CustomerTier.FREE
+) -> Customer:
     address = text_rules.email(email)
     customer = await Customer.get_or_none(email=address)
     if customer is None:

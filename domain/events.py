@@ -15,6 +15,7 @@ async def record(
     kinds: tuple[str, ...] | list[str],
     actor: Principal | None,
     now: datetime,
+    *,
     data: dict[str, Any] | None = None,
 ) -> None:
     """One row per event kind; ``actor`` None means the system did it."""

@@ -59,9 +59,7 @@ def change_status(state: LifecycleState, target: TicketStatus, now: datetime) ->
     return Change(new, tuple(events))
 
 
-def add_message(
-    state: LifecycleState, sender: SenderType, internal: bool, now: datetime
-) -> Change:
+def add_message(state: LifecycleState, sender: SenderType, internal: bool, now: datetime) -> Change:
     """What a new message does to the ticket besides being stored."""
     if state.status == S.CLOSED:
         raise InvalidTransition(

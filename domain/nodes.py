@@ -4,6 +4,7 @@ from tortoise.models import Model
 
 from domain import directory, ticket_reads
 from domain.access import Principal
+from domain.enums import Role
 from domain.models import Agent, Category, Team
 
 
@@ -16,7 +17,9 @@ async def visible_object(p: Principal, type_name: str, pk: int) -> Model | None:
         return await directory.visible_customer(p, pk)
     if type_name == "Category":
         return await Category.get_or_none(id=pk)
-    if not p.is_staff:
-        return None
-    staff_only: dict[str, type[Model]] = {"Agent": Agent, "Team": Team}
-    return await staff_only[type_name].get_or_none(id=pk)
+    readable: dict[str, tuple[type[Model], bool]] = {
+        "Agent": (Agent, p.is_staff),  # as `agents` lists them
+        "Team": (Team, p.is_staff or p.role == Role.PARTNER),  # as `teams` lists them
+    }
+    model, allowed = readable[type_name]
+    return await model.get_or_none(id=pk) if allowed else None

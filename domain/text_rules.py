@@ -16,6 +16,8 @@ BODY_MAX = 65_536
 NAME_MAX = 200
 TAG_MAX = 50
 TAGS_MAX = 20
+CATEGORY_KEY_MAX = 40
+SEARCH_MAX = 200
 
 _MULTILINE_ALLOWED = {"\n", "\r", "\t"}
 _TAG_RE = re.compile(r"^[\w][\w .:/+-]*$")
@@ -76,6 +78,18 @@ def tags(values: list[str], field: str = "tags") -> list[str]:
             )
         seen[tag] = None
     return list(seen)
+
+
+def category_key(text: str, field: str = "categoryKey") -> str:
+    """A category key as looked up: trimmed, upper-cased, no control characters."""
+    return one_line(text, field, "Category key", CATEGORY_KEY_MAX).upper()
+
+
+def search(text: str | None, field: str = "search") -> str | None:
+    """A search term, or None when blank: PostgreSQL refuses NUL, so it is checked here."""
+    if text is None or not text.strip():
+        return None
+    return one_line(text, field, "Search", SEARCH_MAX)
 
 
 def email(text: str, field: str = "email") -> str:

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from tortoise import connections
-
 from tortoise.expressions import Q
 
-from domain import access
+from domain import access, text_rules
 from domain.access import Principal
 from domain.enums import Priority, TicketStatus
 from domain.errors import InvalidInput
@@ -71,17 +70,15 @@ def _filters(f: TicketFilter) -> list[Q]:
     if f.priority is not None:
         out.append(Q(priority=f.priority))
     if f.category_key is not None:
-        out.append(Q(category__key=f.category_key.strip().upper()))
+        out.append(Q(category__key=text_rules.category_key(f.category_key)))
     if f.assignee_id is not None:
         out.append(Q(assignee_id=f.assignee_id))
     if f.team_id is not None:
         out.append(Q(team_id=f.team_id))
     if f.customer_id is not None:
         out.append(Q(customer_id=f.customer_id))
-    if f.search is not None and f.search.strip():
-        term = f.search.strip()
-        if len(term) > 200:
-            raise InvalidInput("search is limited to 200 characters.", field="search")
+    term = text_rules.search(f.search)
+    if term is not None:
         out.append(Q(subject__icontains=term) | Q(description__icontains=term))
     return out
 
@@ -118,11 +115,10 @@ async def last_messages(ticket_ids: Sequence[int], include_internal: bool) -> li
     """The newest message of each ticket, in one query (DISTINCT ON)."""
     if not ticket_ids:
         return []
-    internal_clause = "" if include_internal else " AND NOT internal"
     _, records = await connections.get("default").execute_query(
         "SELECT DISTINCT ON (ticket_id) * FROM message "
-        f"WHERE ticket_id = ANY($1::int[]){internal_clause} ORDER BY ticket_id, id DESC",
-        [list(ticket_ids)],
+        "WHERE ticket_id = ANY($1::int[]) AND (NOT internal OR $2) ORDER BY ticket_id, id DESC",
+        [list(ticket_ids), include_internal],
     )
     by_ticket = {r["ticket_id"]: Message._init_from_db(**dict(r)) for r in records}
     return [by_ticket.get(t) for t in ticket_ids]

@@ -43,7 +43,7 @@ class TicketUpdate:
 async def _category(key: str | None, field_name: str = "categoryKey") -> Category | None:
     if key is None:
         return None
-    category = await Category.get_or_none(key=key.strip().upper())
+    category = await Category.get_or_none(key=text_rules.category_key(key, field_name))
     if category is None:
         raise InvalidInput(f"There is no category {key!r}.", field=field_name)
     return category
@@ -63,12 +63,16 @@ async def _customer_for(p: Principal, customer_id: int | None) -> int:
 
 
 async def create_ticket(p: Principal, data: NewTicket, clock: Clock) -> Ticket:
-    access.require(p.role != Role.PARTNER or data.customer_id is not None, "Partners must name the customer.")
+    access.require(
+        p.role != Role.PARTNER or data.customer_id is not None, "Partners must name the customer."
+    )
     subject = text_rules.subject(data.subject)
     description = text_rules.body(data.description, "description", "Description")
     tags = text_rules.tags(data.tags)
     if data.priority is not None and p.role == Role.CUSTOMER:
-        raise InvalidInput("Customers cannot set the priority; it is set by triage.", field="priority")
+        raise InvalidInput(
+            "Customers cannot set the priority; it is set by triage.", field="priority"
+        )
     customer_id = await _customer_for(p, data.customer_id)
     category = await _category(data.category_key)
     now = clock.now()
@@ -87,7 +91,7 @@ async def create_ticket(p: Principal, data: NewTicket, clock: Clock) -> Ticket:
             updated_at=now,
             using_db=conn,
         )
-        await record(conn, ticket.id, ("ticket.created",), p, now, {"subject": subject})
+        await record(conn, ticket.id, ("ticket.created",), p, now, data={"subject": subject})
     await ticket.refresh_from_db(fields=["number"])
     return ticket
 
@@ -168,14 +172,17 @@ async def add_message(
         await ticket.save(using_db=conn, update_fields=_apply(ticket, change.state, now))
         await _capacity_follows_status(conn, ticket, before, change.state.status)
         await record(
-            conn, ticket.id, change.events, p, now, {"message_id": message.id, "internal": internal}
+            conn,
+            ticket.id,
+            change.events,
+            p,
+            now,
+            data={"message_id": message.id, "internal": internal},
         )
     return ticket, message
 
 
-async def change_status(
-    p: Principal, ticket_id: int, target: TicketStatus, clock: Clock
-) -> Ticket:
+async def change_status(p: Principal, ticket_id: int, target: TicketStatus, clock: Clock) -> Ticket:
     access.check_status_change(p, target)
     now = clock.now()
     async with in_transaction() as conn:
@@ -185,7 +192,7 @@ async def change_status(
         await ticket.save(using_db=conn, update_fields=_apply(ticket, change.state, now))
         await _capacity_follows_status(conn, ticket, before, target)
         await record(
-            conn, ticket.id, change.events, p, now, {"from": before.value, "to": target.value}
+            conn, ticket.id, change.events, p, now, data={"from": before.value, "to": target.value}
         )
     return ticket
 
@@ -195,7 +202,7 @@ async def assign(p: Principal, ticket_id: int, agent_id: int, clock: Clock) -> T
     now = clock.now()
     async with in_transaction() as conn:
         ticket = await _locked_visible(conn, p, ticket_id)
-        agent = await Agent.get_or_none(id=agent_id).using_db(conn)
+        agent = await Agent.filter(id=agent_id).using_db(conn).first()
         if agent is None:
             raise NotFound("No such agent.", field="agentId")
         if ticket.assignee_id == agent.id:
@@ -210,7 +217,7 @@ async def assign(p: Principal, ticket_id: int, agent_id: int, clock: Clock) -> T
         ticket.updated_at = now
         await ticket.save(using_db=conn, update_fields=["assignee_id", "team_id", "updated_at"])
         await record(
-            conn, ticket.id, ("ticket.assigned",), p, now, {"from": previous, "to": agent.id}
+            conn, ticket.id, ("ticket.assigned",), p, now, data={"from": previous, "to": agent.id}
         )
     return ticket
 
@@ -256,5 +263,5 @@ async def update(p: Principal, ticket_id: int, changes: TicketUpdate, clock: Clo
             ticket.tags = tags
         ticket.updated_at = now
         await ticket.save(using_db=conn)
-        await record(conn, ticket.id, ("ticket.updated",), p, now, {"changes": diff})
+        await record(conn, ticket.id, ("ticket.updated",), p, now, data={"changes": diff})
     return ticket

@@ -5,16 +5,16 @@ Routes are explicit (``Route`` + ``WebSocketRoute``, not ``Mount``) so that
 """
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
-from cross_web import HTTPException
 
 from domain import health, tokens
 from domain.access import Principal
@@ -91,7 +91,9 @@ def build_app(
         except MutationOverGet:
             return method_not_allowed()
         except HTTPException as exc:
-            return PlainTextResponse(exc.reason, status_code=exc.status_code)
+            # Starlette routes HEAD with GET; Strawberry refuses it, and a 405 must say Allow.
+            allow = {"Allow": "GET, POST"} if exc.status_code == 405 else None
+            return PlainTextResponse(exc.reason, status_code=exc.status_code, headers=allow)
 
     async def graphql_ws(websocket: WebSocket) -> None:
         await view.run(websocket)
@@ -109,5 +111,3 @@ def build_app(
         ],
         lifespan=lifespan,
     )
-
-

@@ -19,7 +19,9 @@ def decode(global_id: str, field: str = "id") -> tuple[str, int]:
         type_name, _, pk_text = raw.partition(":")
         pk = int(pk_text)
     except (UnicodeError, binascii.Error, ValueError):
-        raise InvalidInput(f"{global_id[:60]!r} is not a valid Frontdesk id.", field=field) from None
+        raise InvalidInput(
+            f"{global_id[:60]!r} is not a valid Frontdesk id.", field=field
+        ) from None
     if type_name not in TYPES or not 0 < pk < 2**31:
         raise InvalidInput(f"{global_id[:60]!r} is not a valid Frontdesk id.", field=field)
     return type_name, pk
@@ -42,8 +44,9 @@ def decode_cursor(value: str | None, field: str = "after") -> int | None:
     try:
         raw = base64.b64decode(value.encode("ascii"), validate=True).decode()
         prefix, _, pk_text = raw.partition(":")
-        if prefix != "cursor":
+        pk = int(pk_text)
+        if prefix != "cursor" or not 0 < pk < 2**31:  # the same key range as ids
             raise ValueError(prefix)
-        return int(pk_text)
+        return pk
     except (UnicodeError, binascii.Error, ValueError):
         raise InvalidInput(f"{value[:60]!r} is not a cursor from this API.", field=field) from None

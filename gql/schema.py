@@ -5,9 +5,18 @@ from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from gql.errors import masked_errors
+from gql.operation_name import RequireOperationName
 from gql.types.common import Node
 from gql.types.directory import AgentPayload, CategoryPayload, TeamPayload
-from gql.types.people import Agent, AgentConnection, Category, Customer, CustomerConnection, Team, Viewer
+from gql.types.people import (
+    Agent,
+    AgentConnection,
+    Category,
+    Customer,
+    CustomerConnection,
+    Team,
+    Viewer,
+)
 from gql.types.tickets import AddMessagePayload, Message, Ticket, TicketConnection, TicketPayload
 from resolvers import directory, tickets
 
@@ -51,6 +60,7 @@ schema = strawberry.Schema(
     extensions=[
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
+        RequireOperationName,
         lambda: MaxTokensLimiter(max_token_count=5000),
         masked_errors,
     ],

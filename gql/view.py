@@ -3,18 +3,24 @@
 - the context carries the authenticated principal and fresh DataLoaders;
 - JSON goes through orjson (several times faster on large pages);
 - a mutation sent over GET is refused with 405 and ``Allow: POST``, as the
-  GraphQL-over-HTTP spec asks (Strawberry alone answers 400).
+  GraphQL-over-HTTP spec asks (Strawberry alone answers 400);
+- a JSON body that is not an object (``"text"``, ``5``, ``null``) is a 400, not
+  a crash inside Strawberry;
+- WebSocket messages go out as text frames, as graphql-transport-ws requires
+  (Strawberry sends orjson's bytes as binary frames, which clients reject).
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import InvalidOperationTypeError
-from cross_web import HTTPException
 from strawberry.types.graphql import OperationType
 
 from domain.access import Principal
@@ -26,7 +32,19 @@ class MutationOverGet(Exception):
     """Raised out of the view so the route can answer 405 with an Allow header."""
 
 
+class TextFrames(ASGIWebSocketAdapter):
+    """Send every graphql-transport-ws message as a text frame (the protocol's only kind)."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class FrontdeskGraphQL(GraphQL[Context, None]):
+    websocket_adapter_class = TextFrames
+
     def __init__(self, *args: Any, clock: Clock, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.clock = clock
@@ -48,6 +66,12 @@ class FrontdeskGraphQL(GraphQL[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
 
+    def parse_json(self, data: str | bytes) -> Any:
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, dict | list):  # a list is a batch, refused further on
+            raise HTTPException(400, f"Expected a JSON object, not {_json_kind(parsed)}.")
+        return parsed
+
     async def execute_single(self, **kwargs: Any) -> Any:  # type: ignore[override]
         try:
             return await super().execute_single(**kwargs)
@@ -60,6 +84,14 @@ class FrontdeskGraphQL(GraphQL[Context, None]):
             ):
                 raise MutationOverGet from exc
             raise
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a string" if isinstance(value, str) else "a number"
 
 
 def method_not_allowed() -> Response:

@@ -6,13 +6,13 @@ import strawberry
 
 from domain import directory, enums, nodes
 from domain.access import authenticated
-from domain.ticket_reads import page_size
 from domain.models import Agent
+from domain.ticket_reads import page_size
 from gql import ids
 from gql.context import Info
 from gql.types import directory as d
 from gql.types import people as p
-from gql.types.common import PageInfo
+from gql.types.common import Node, PageInfo
 from resolvers.errors import as_payload, as_query
 
 
@@ -76,7 +76,7 @@ async def me(info: Info) -> p.Viewer:
     customer = await loaders.customer.load(principal.customer_id) if principal.customer_id else None
     agent = await loaders.agent.load(principal.agent_id) if principal.agent_id else None
     return p.Viewer(
-        role=cast(p.Role, principal.role),
+        role=principal.role,
         name=principal.name or (agent.name if agent else customer.name if customer else ""),
         customer=cast(p.Customer | None, customer),
         agent=cast(p.Agent | None, agent),
@@ -130,8 +130,8 @@ async def create_category(info: Info, input: d.CreateCategoryInput) -> d.Categor
 
 
 @as_query
-async def node(info: Info, id: strawberry.ID) -> p.Node | None:
+async def node(info: Info, id: strawberry.ID) -> Node | None:
     """Any object by global id, if this viewer may see it."""
     principal = authenticated(info.context.principal)
     type_name, pk = ids.decode(id)
-    return cast(p.Node | None, await nodes.visible_object(principal, type_name, pk))
+    return cast(Node | None, await nodes.visible_object(principal, type_name, pk))

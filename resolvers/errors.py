@@ -2,12 +2,13 @@
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar
-
-from graphql import GraphQLError
+from typing import ParamSpec, TypeVar
 
 from domain.errors import DomainError
+from gql.errors import as_query
 from gql.types.common import UserError
+
+__all__ = ["as_payload", "as_query", "user_errors"]  # as_query lives in gql.errors
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -31,31 +32,9 @@ def as_payload(
             try:
                 return await fn(*args, **kwargs)
             except DomainError as exc:
-                fields = {
-                    name: None for name in payload.__annotations__ if name != "user_errors"
-                }
+                fields = {name: None for name in payload.__annotations__ if name != "user_errors"}
                 return payload(**fields, user_errors=user_errors(exc))
 
         return run
 
     return wrap
-
-
-def query_error(exc: DomainError) -> GraphQLError:
-    extensions: dict[str, Any] = {"code": exc.code}
-    if exc.field:
-        extensions["field"] = exc.field
-    return GraphQLError(exc.message, extensions=extensions)
-
-
-def as_query(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """Report a DomainError as a GraphQL error with ``extensions.code``."""
-
-    @functools.wraps(fn)
-    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return await fn(*args, **kwargs)
-        except DomainError as exc:
-            raise query_error(exc) from None
-
-    return run

@@ -36,8 +36,8 @@ async def tickets_page(
     page = await ticket_reads.list_tickets(
         principal,
         ticket_reads.TicketFilter(
-            status=cast(enums.TicketStatus | None, f.status),
-            priority=cast(enums.Priority | None, f.priority),
+            status=f.status,
+            priority=f.priority,
             category_key=f.category_key,
             assignee_id=_opt_id("Agent", f.assignee_id, "filter.assigneeId"),
             team_id=_opt_id("Team", f.team_id, "filter.teamId"),
@@ -48,7 +48,9 @@ async def tickets_page(
         ids.decode_cursor(after),
     )
     return t.TicketConnection(
-        edges=[t.TicketEdge(cursor=ids.cursor(row.id), node=cast(t.Ticket, row)) for row in page.items],
+        edges=[
+            t.TicketEdge(cursor=ids.cursor(row.id), node=cast(t.Ticket, row)) for row in page.items
+        ],
         page_info=PageInfo(
             has_next_page=page.has_next,
             end_cursor=ids.cursor(page.items[-1].id) if page.items else None,
@@ -69,9 +71,9 @@ async def create_ticket(info: Info, input: t.CreateTicketInput) -> t.TicketPaylo
             subject=input.subject,
             description=input.description,
             customer_id=_opt_id("Customer", input.customer_id, "customerId"),
-            priority=cast(enums.Priority | None, input.priority),
+            priority=input.priority,
             category_key=input.category_key,
-            channel=cast(enums.Channel, input.channel or enums.Channel.API),
+            channel=input.channel or enums.Channel.API,
             tags=input.tags or [],
         ),
         info.context.clock,
@@ -125,7 +127,7 @@ async def update_ticket(info: Info, input: t.UpdateTicketInput) -> t.TicketPaylo
         principal,
         ids.decode_as("Ticket", input.ticket_id, "ticketId"),
         tickets.TicketUpdate(
-            priority=cast(enums.Priority | None, input.priority),
+            priority=input.priority,
             category_key=input.category_key,
             tags=input.tags,
         ),

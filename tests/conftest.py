@@ -58,9 +58,7 @@ async def db(database_url: str) -> AsyncIterator[str]:
     """An empty, migrated database for one test."""
     from tortoise import connections
 
-    await connections.get("default").execute_script(
-        f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"
-    )
+    await connections.get("default").execute_script(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
     yield database_url
 
 

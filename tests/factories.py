@@ -9,7 +9,7 @@ import httpx
 from domain import tickets, tokens
 from domain.access import Principal
 from domain.enums import CustomerTier, Priority, Role, SupportTier, TicketStatus
-from domain.models import Agent, AgentSkill, Category, Customer, Team, Ticket
+from domain.models import Agent, AgentSkill, Category, Customer, Message, Team, Ticket, TicketEvent
 from gql import ids
 
 ADMIN = Principal(role=Role.ADMIN, token_id=0, name="test admin")
@@ -46,7 +46,9 @@ async def create_team(*, name: str | None = None, tier: SupportTier = SupportTie
 
 
 async def create_category(key: str = "BILLING", *, team: Team | None = None) -> Category:
-    return await Category.create(key=key, name=key.title(), default_team_id=team.id if team else None)
+    return await Category.create(
+        key=key, name=key.title(), default_team_id=team.id if team else None
+    )
 
 
 async def create_agent(
@@ -111,8 +113,12 @@ async def create_ticket(
     return await Ticket.get(id=ticket.id)
 
 
-async def token_for(role: Role, *, customer: Customer | None = None, agent: Agent | None = None) -> str:
-    return await tokens.issue(role, name=f"test {role.value.lower()}", customer=customer, agent=agent)
+async def token_for(
+    role: Role, *, customer: Customer | None = None, agent: Agent | None = None
+) -> str:
+    return await tokens.issue(
+        role, name=f"test {role.value.lower()}", customer=customer, agent=agent
+    )
 
 
 def gid(type_name: str, pk: int) -> str:
@@ -134,3 +140,12 @@ async def gql(
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+async def row_counts() -> dict[str, int]:
+    """How many tickets, messages and ticket events exist: compare before and after."""
+    return {
+        "tickets": await Ticket.all().count(),
+        "messages": await Message.all().count(),
+        "events": await TicketEvent.all().count(),
+    }

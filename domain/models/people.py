@@ -69,4 +69,3 @@ class AgentSkill(Model):
     class Meta:
         table = "agent_skill"
         unique_together = (("agent", "category"),)
-

@@ -1,5 +1,7 @@
 """Tickets, their conversation, and the append-only record of every change."""
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.contrib.postgres.fields import ArrayField
 from tortoise.contrib.postgres.indexes import GinIndex
@@ -13,7 +15,7 @@ from domain.enums import Channel, Priority, SenderType, TicketStatus
 class Ticket(Model):
     id = fields.IntField(primary_key=True)
     number = fields.BigIntField(unique=True, db_default=SqlDefault("nextval('ticket_number_seq')"))
-    customer = fields.ForeignKeyField(
+    customer: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "models.Customer", related_name="tickets", on_delete=fields.RESTRICT
     )
     customer_id: int
@@ -22,17 +24,17 @@ class Ticket(Model):
     priority = fields.CharEnumField(Priority, max_length=8, default=Priority.MEDIUM)
     priority_set_by_agent = fields.BooleanField(default=False)
     status = fields.CharEnumField(TicketStatus, max_length=24, default=TicketStatus.OPEN)
-    category = fields.ForeignKeyField(
+    category: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
         "models.Category", related_name="tickets", null=True, on_delete=fields.SET_NULL
     )
     category_id: int | None
     channel = fields.CharEnumField(Channel, max_length=8, default=Channel.API)
     tags = ArrayField("text", default=list)
-    assignee = fields.ForeignKeyField(
+    assignee: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
         "models.Agent", related_name="assigned_tickets", null=True, on_delete=fields.SET_NULL
     )
     assignee_id: int | None
-    team = fields.ForeignKeyField(
+    team: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
         "models.Team", related_name="tickets", null=True, on_delete=fields.SET_NULL
     )
     team_id: int | None
@@ -56,16 +58,16 @@ class Ticket(Model):
 
 class Message(Model):
     id = fields.BigIntField(primary_key=True)
-    ticket = fields.ForeignKeyField(
+    ticket: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "models.Ticket", related_name="messages", on_delete=fields.CASCADE
     )
     ticket_id: int
     sender_type = fields.CharEnumField(SenderType, max_length=10)
-    sender_customer = fields.ForeignKeyField(
+    sender_customer: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
         "models.Customer", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
     sender_customer_id: int | None
-    sender_agent = fields.ForeignKeyField(
+    sender_agent: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
         "models.Agent", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
     sender_agent_id: int | None
@@ -85,14 +87,14 @@ class TicketEvent(Model):
     """
 
     id = fields.BigIntField(primary_key=True)
-    ticket = fields.ForeignKeyField(
+    ticket: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
         "models.Ticket", related_name="events", on_delete=fields.CASCADE
     )
     ticket_id: int
     kind = fields.CharField(max_length=40)
     actor_role = fields.CharField(max_length=16)
     actor_id = fields.IntField(null=True)
-    data = fields.JSONField(default=dict)
+    data: Any = fields.JSONField(default=dict)
     created_at = fields.DatetimeField()
 
     class Meta:

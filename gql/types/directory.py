@@ -24,7 +24,7 @@ class CreateAgentInput:
     name: str
     email: str
     team_id: strawberry.ID
-    support_tier: SupportTier = SupportTier.L1  # type: ignore[assignment]
+    support_tier: SupportTier = SupportTier.L1
     max_tickets: int = 10
     senior: bool = False
     skills: list[SkillInput] = strawberry.field(default_factory=list)
@@ -33,7 +33,7 @@ class CreateAgentInput:
 @strawberry.input
 class CreateTeamInput:
     name: str
-    tier: SupportTier = SupportTier.L1  # type: ignore[assignment]
+    tier: SupportTier = SupportTier.L1
 
 
 @strawberry.input

@@ -1,13 +1,31 @@
-"""The domain's closed vocabularies, exposed as GraphQL enums."""
+"""The domain's closed vocabularies, exposed as GraphQL enums.
+
+``strawberry.enum`` registers each domain enum as it is (it returns the same
+class), so resolvers pass domain values straight through and type checkers see
+one type, not two.
+"""
 
 import strawberry
 
-from domain import enums
+from domain.enums import (
+    Channel,
+    CustomerTier,
+    Priority,
+    Role,
+    SenderType,
+    SupportTier,
+    TicketStatus,
+)
 
-CustomerTier = strawberry.enum(enums.CustomerTier)
-SupportTier = strawberry.enum(enums.SupportTier)
-Priority = strawberry.enum(enums.Priority)
-TicketStatus = strawberry.enum(enums.TicketStatus)
-Channel = strawberry.enum(enums.Channel)
-SenderType = strawberry.enum(enums.SenderType)
-Role = strawberry.enum(enums.Role)
+for _enum in (Channel, CustomerTier, Priority, Role, SenderType, SupportTier, TicketStatus):
+    strawberry.enum(_enum)
+
+__all__ = [
+    "Channel",
+    "CustomerTier",
+    "Priority",
+    "Role",
+    "SenderType",
+    "SupportTier",
+    "TicketStatus",
+]

@@ -4,7 +4,7 @@ Types read straight from domain model objects (``Parent``); only relations
 and ids need resolvers, and relations go through the request's DataLoaders.
 """
 
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import Parent
@@ -38,7 +38,7 @@ class Category(Node):
     async def default_team(root: Parent[models.Category], info: Info) -> "Team | None":
         if root.default_team_id is None:
             return None
-        return await info.context.loaders.team.load(root.default_team_id)
+        return cast("Team | None", await info.context.loaders.team.load(root.default_team_id))
 
 
 @strawberry.type
@@ -63,7 +63,7 @@ class Team(Node):
     async def lead(root: Parent[models.Team], info: Info) -> "Agent | None":
         if root.lead_id is None:
             return None
-        return await info.context.loaders.agent.load(root.lead_id)
+        return cast("Agent | None", await info.context.loaders.agent.load(root.lead_id))
 
 
 @strawberry.type
@@ -77,27 +77,43 @@ class AgentSkill:
         return category  # type: ignore[return-value]  # models map onto these types
 
 
-@strawberry.type
+def _staff_only(attr: str) -> Any:
+    """A field only staff may read: customers and partners see an agent's name only."""
+
+    def resolve(root: Parent[Any], info: Info) -> Any:
+        principal = info.context.principal
+        return getattr(root, attr) if principal is not None and principal.is_staff else None
+
+    return strawberry.field(resolver=resolve, description="Null unless the viewer is staff.")
+
+
+@strawberry.type(description="A support agent. Customers and partners see the name only.")
 class Agent(Node):
     id: strawberry.ID = _global_id("Agent")
     name: str
-    email: str
-    support_tier: SupportTier
-    max_tickets: int
-    current_ticket_count: int
-    is_available: bool
-    senior: bool
+    email: str | None = _staff_only("email")
+    support_tier: SupportTier | None = _staff_only("support_tier")
+    max_tickets: int | None = _staff_only("max_tickets")
+    current_ticket_count: int | None = _staff_only("current_ticket_count")
+    is_available: bool | None = _staff_only("is_available")
+    senior: bool | None = _staff_only("senior")
     is_type_of = _of(models.Agent)
 
     @strawberry.field
-    async def team(root: Parent[models.Agent], info: Info) -> Team:
-        team = await info.context.loaders.team.load(root.team_id)
-        assert team is not None
-        return team  # type: ignore[return-value]  # models map onto these types
+    async def team(root: Parent[models.Agent], info: Info) -> Team | None:
+        """Null unless the viewer is staff."""
+        principal = info.context.principal
+        if principal is None or not principal.is_staff:
+            return None
+        return cast(Team | None, await info.context.loaders.team.load(root.team_id))
 
     @strawberry.field
     async def skills(root: Parent[models.Agent], info: Info) -> list[AgentSkill]:
-        return await info.context.loaders.skills.load(root.id)  # type: ignore[return-value]
+        """Empty unless the viewer is staff."""
+        principal = info.context.principal
+        if principal is None or not principal.is_staff:
+            return []
+        return cast(list[AgentSkill], await info.context.loaders.skills.load(root.id))
 
 
 @strawberry.type
@@ -130,5 +146,3 @@ class Viewer:
     name: str
     customer: Customer | None
     agent: Agent | None
-
-

@@ -9,6 +9,7 @@ from strawberry import Parent
 from domain import models, ticket_reads
 from gql import ids
 from gql.context import Info
+from gql.errors import as_query
 from gql.types.common import Node, PageInfo, UserError
 from gql.types.enums import Channel, Priority, SenderType, TicketStatus
 from gql.types.people import Agent, Category, Customer, Team, _global_id, _of
@@ -23,8 +24,9 @@ class Message(Node):
     created_at: datetime
     is_type_of = _of(models.Message)
 
-    @strawberry.field(description="The agent or customer who wrote it; null for bots.")
+    @strawberry.field
     async def sender_name(root: Parent[models.Message], info: Info) -> str | None:
+        """The agent or customer who wrote it; null for bots."""
         loaders = info.context.loaders
         if root.sender_agent_id is not None:
             agent = await loaders.agent.load(root.sender_agent_id)
@@ -90,6 +92,7 @@ class Ticket(Node):
     is_type_of = _of(models.Ticket)
 
     @strawberry.field
+    @as_query
     async def messages(
         root: Parent[models.Ticket], info: Info, first: int | None = 50, after: str | None = None
     ) -> MessageConnection:

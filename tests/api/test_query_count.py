@@ -71,7 +71,9 @@ async def _seed(n: int, clock: ManualClock) -> None:
         await tickets.add_message(ADMIN, ticket.id, f"note {i}", False, clock)
 
 
-async def _count_page(client: httpx.AsyncClient, token: str, sql_log: QueryCounter) -> tuple[int, int]:
+async def _count_page(
+    client: httpx.AsyncClient, token: str, sql_log: QueryCounter
+) -> tuple[int, int]:
     sql_log.statements.clear()
     body = await gql(client, PAGE, {"first": 50}, token=token)
     assert "errors" not in body, body

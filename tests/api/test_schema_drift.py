@@ -19,8 +19,21 @@ def test_root_fields_clients_rely_on_exist() -> None:
     assert graphql_schema.mutation_type is not None
     query = set(graphql_schema.query_type.fields)
     mutation = set(graphql_schema.mutation_type.fields)
-    assert {"ticket", "tickets", "node", "me", "agents", "teams", "customers", "categories"} <= query
     assert {
-        "createTicket", "addMessage", "changeTicketStatus", "assignTicket", "updateTicket",
+        "ticket",
+        "tickets",
+        "node",
+        "me",
+        "agents",
+        "teams",
+        "customers",
+        "categories",
+    } <= query
+    assert {
+        "createTicket",
+        "addMessage",
+        "changeTicketStatus",
+        "assignTicket",
+        "updateTicket",
         "setAgentAvailability",
     } <= mutation

@@ -3,7 +3,14 @@
 import httpx
 
 from domain.enums import Role
-from tests.factories import create_agent, create_category, create_customer, create_team, gql, token_for
+from tests.factories import (
+    create_agent,
+    create_category,
+    create_customer,
+    create_team,
+    gql,
+    token_for,
+)
 
 CREATE = """
 mutation($input: CreateTicketInput!) {
@@ -25,7 +32,13 @@ async def test_customer_creates_ticket_and_agent_replies(client: httpx.AsyncClie
     body = await gql(
         client,
         CREATE,
-        {"input": {"subject": "Double charge", "description": "Charged twice", "categoryKey": "billing"}},
+        {
+            "input": {
+                "subject": "Double charge",
+                "description": "Charged twice",
+                "categoryKey": "billing",
+            }
+        },
         token=customer_token,
     )
     payload = body["data"]["createTicket"]
@@ -39,12 +52,16 @@ async def test_customer_creates_ticket_and_agent_replies(client: httpx.AsyncClie
     reply = await gql(
         client,
         """mutation($id: ID!) { addMessage(input: {ticketId: $id, content: "On it"}) {
-             ticket { firstResponseAt } message { senderType content senderName } userErrors { code } } }""",
+             ticket { firstResponseAt }
+             message { senderType content senderName }
+             userErrors { code } } }""",
         {"id": ticket["id"]},
         token=agent_token,
     )
     assert reply["data"]["addMessage"]["userErrors"] == []
     assert reply["data"]["addMessage"]["message"] == {
-        "senderType": "AGENT", "content": "On it", "senderName": agent.name,
+        "senderType": "AGENT",
+        "content": "On it",
+        "senderName": agent.name,
     }
     assert reply["data"]["addMessage"]["ticket"]["firstResponseAt"] is not None

@@ -16,11 +16,18 @@ ROOT = Path(__file__).resolve().parents[2]
 FRONTDESK = str(Path(sys.executable).parent / "frontdesk")
 
 
-def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     return subprocess.run(  # noqa: S603  (our own console script, fixed arguments)
-        [FRONTDESK, *args], env={**base, **(env or {})}, cwd=ROOT,
-        capture_output=True, text=True, timeout=timeout, check=False,
+        [FRONTDESK, *args],
+        env={**base, **(env or {})},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -39,7 +46,9 @@ def test_export_schema_prints_the_checked_in_sdl() -> None:
         ({"FRONTDESK_PORT": "99999"}, "FRONTDESK_PORT"),
     ],
 )
-def test_a_bad_setting_fails_fast_with_one_line_naming_it(env: dict[str, str], setting: str) -> None:
+def test_a_bad_setting_fails_fast_with_one_line_naming_it(
+    env: dict[str, str], setting: str
+) -> None:
     started = time.monotonic()
     result = run("migrate", env=env)
     assert result.returncode == 2
@@ -66,7 +75,14 @@ def test_worker_without_redis_explains_itself(database_url: str) -> None:
 
 async def test_token_create_prints_only_a_working_token(db: str) -> None:
     result = run(
-        "token", "create", "--role", "customer", "--email", "Zoe@Example.com", "--name", "Zoe",
+        "token",
+        "create",
+        "--role",
+        "customer",
+        "--email",
+        "Zoe@Example.com",
+        "--name",
+        "Zoe",
         env={"DATABASE_URL": db},
     )
 
@@ -83,12 +99,24 @@ async def test_token_create_prints_only_a_working_token(db: str) -> None:
 
 
 async def test_token_create_for_a_lead_creates_the_agent(db: str) -> None:
-    result = run("token", "create", "--role", "LEAD", "--email", "lee@frontdesk.example", env={"DATABASE_URL": db})
+    result = run(
+        "token",
+        "create",
+        "--role",
+        "LEAD",
+        "--email",
+        "lee@frontdesk.example",
+        env={"DATABASE_URL": db},
+    )
     assert result.returncode == 0, result.stderr
     agent = await Agent.get(email="lee@frontdesk.example")
     principal = await principal_for(result.stdout.strip())
     assert principal is not None
-    assert (principal.role, principal.agent_id, principal.team_id) == (Role.LEAD, agent.id, agent.team_id)
+    assert (principal.role, principal.agent_id, principal.team_id) == (
+        Role.LEAD,
+        agent.id,
+        agent.team_id,
+    )
 
 
 @pytest.mark.parametrize(
@@ -99,7 +127,9 @@ async def test_token_create_for_a_lead_creates_the_agent(db: str) -> None:
         (("--role", "CUSTOMER", "--email", "not-an-email"), "email"),
     ],
 )
-async def test_token_create_refuses_bad_input_and_writes_nothing(db: str, args: tuple[str, ...], message: str) -> None:
+async def test_token_create_refuses_bad_input_and_writes_nothing(
+    db: str, args: tuple[str, ...], message: str
+) -> None:
     result = run("token", "create", *args, env={"DATABASE_URL": db})
     assert result.returncode == 2
     assert result.stdout == ""

@@ -34,7 +34,9 @@ async def test_create_writes_the_ticket_and_its_event(db: str, clock: ManualCloc
 
     ticket = await tickets.create_ticket(
         as_customer(customer),
-        tickets.NewTicket(subject="  Where is my parcel?  ", description="Order 12", category_key="shipping"),
+        tickets.NewTicket(
+            subject="  Where is my parcel?  ", description="Order 12", category_key="shipping"
+        ),
         clock,
     )
 
@@ -78,7 +80,9 @@ async def test_customer_reply_moves_waiting_ticket_back(db: str, clock: ManualCl
     team = await create_team()
     agent = await create_agent(team)
     customer = await create_customer()
-    ticket = await create_ticket(customer, clock, team=team, assignee=agent, status=S.WAITING_ON_CUSTOMER)
+    ticket = await create_ticket(
+        customer, clock, team=team, assignee=agent, status=S.WAITING_ON_CUSTOMER
+    )
 
     await tickets.add_message(as_customer(customer), ticket.id, "Here is the info", False, clock)
 
@@ -96,7 +100,10 @@ async def test_resolve_then_reopen_counts_and_stamps(db: str, clock: ManualClock
     reopened = await Ticket.get(id=ticket.id)
     assert (reopened.status, reopened.reopen_count, reopened.resolved_at) == (S.OPEN, 1, None)
     assert await kinds(ticket.id) == [
-        "ticket.created", "ticket.status_changed", "ticket.status_changed", "ticket.reopened",
+        "ticket.created",
+        "ticket.status_changed",
+        "ticket.status_changed",
+        "ticket.reopened",
     ]
 
 
@@ -130,7 +137,9 @@ async def test_a_failure_inside_the_transaction_leaves_no_trace(
     assert (await Ticket.get(id=ticket.id)).first_response_at is None
 
 
-async def test_assignment_reserves_and_resolution_releases_capacity(db: str, clock: ManualClock) -> None:
+async def test_assignment_reserves_and_resolution_releases_capacity(
+    db: str, clock: ManualClock
+) -> None:
     team = await create_team()
     first, second = await create_agent(team, max_tickets=1), await create_agent(team, max_tickets=1)
     ticket = await create_ticket(await create_customer(), clock, team=team, assignee=first)
@@ -181,7 +190,12 @@ async def test_agent_priority_is_marked_as_set_by_agent(db: str, clock: ManualCl
     agent = await create_agent(team)
     ticket = await create_ticket(await create_customer(), clock, team=team)
 
-    await tickets.update(as_agent(agent, Role.AGENT), ticket.id, tickets.TicketUpdate(priority=Priority.URGENT), clock)
+    await tickets.update(
+        as_agent(agent, Role.AGENT),
+        ticket.id,
+        tickets.TicketUpdate(priority=Priority.URGENT),
+        clock,
+    )
 
     stored = await Ticket.get(id=ticket.id)
     assert (stored.priority, stored.priority_set_by_agent) == (Priority.URGENT, True)

@@ -53,7 +53,9 @@ def test_closing_stamps_closed_at() -> None:
 
 @pytest.mark.parametrize("target", [S.OPEN, S.IN_PROGRESS])
 def test_reopen_from_resolved_counts_and_clears_resolution(target: TicketStatus) -> None:
-    change = lifecycle.change_status(state(S.RESOLVED, reopen_count=2, resolved_at=NOW), target, NOW)
+    change = lifecycle.change_status(
+        state(S.RESOLVED, reopen_count=2, resolved_at=NOW), target, NOW
+    )
     assert change.state.reopen_count == 3
     assert change.state.resolved_at is None
     assert change.events == ("ticket.status_changed", "ticket.reopened")
@@ -72,18 +74,26 @@ def test_internal_note_is_not_a_first_response() -> None:
 
 def test_later_agent_messages_keep_the_first_response_time() -> None:
     earlier = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
-    change = lifecycle.add_message(state(S.OPEN, first_response_at=earlier), SenderType.AGENT, False, NOW)
+    change = lifecycle.add_message(
+        state(S.OPEN, first_response_at=earlier), SenderType.AGENT, False, NOW
+    )
     assert change.state.first_response_at == earlier
 
 
 @pytest.mark.parametrize(("assigned", "expected"), [(True, S.IN_PROGRESS), (False, S.OPEN)])
-def test_customer_reply_while_waiting_resumes_the_ticket(assigned: bool, expected: TicketStatus) -> None:
-    change = lifecycle.add_message(state(S.WAITING_ON_CUSTOMER, assigned=assigned), SenderType.CUSTOMER, False, NOW)
+def test_customer_reply_while_waiting_resumes_the_ticket(
+    assigned: bool, expected: TicketStatus
+) -> None:
+    change = lifecycle.add_message(
+        state(S.WAITING_ON_CUSTOMER, assigned=assigned), SenderType.CUSTOMER, False, NOW
+    )
     assert change.state.status == expected
 
 
 def test_customer_reply_on_resolved_reopens() -> None:
-    change = lifecycle.add_message(state(S.RESOLVED, resolved_at=NOW), SenderType.CUSTOMER, False, NOW)
+    change = lifecycle.add_message(
+        state(S.RESOLVED, resolved_at=NOW), SenderType.CUSTOMER, False, NOW
+    )
     assert change.state.status == S.OPEN
     assert change.state.reopen_count == 1
 
