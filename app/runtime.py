@@ -6,6 +6,7 @@ so there is one way the database, the broker and the clock get wired.
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -77,6 +78,17 @@ async def running(
         await database.close_database()
 
 
+def freeze_startup_objects() -> None:
+    """Move everything alive after start-up out of the garbage collector's sight.
+
+    The schema, models and modules are ~115k objects that live forever; without
+    this every full collection rescans them, which cost a quarter of a queue
+    page's CPU time (bench/profile_api_read.py).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def in_process_scheduler(broker: AsyncBroker) -> "asyncio.Task[None]":
     """The embedded default's scheduler: schedules from task labels, run in this process.
 
@@ -95,6 +107,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         async with running(settings, database_url, clock=the_clock) as runtime:
             app.state.runtime = runtime
             scheduler = None if settings.redis_url else in_process_scheduler(runtime.broker)
+            freeze_startup_objects()
             log.info(
                 "Frontdesk ready: GraphQL at http://%s:%s/graphql", settings.host, settings.port
             )
@@ -110,5 +123,6 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         clock=the_clock,
         max_body_bytes=settings.max_body_bytes,
         graphiql=settings.graphiql,
+        token_cache_seconds=settings.token_cache_seconds,
         lifespan=lifespan,
     )

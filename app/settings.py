@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     graphiql: bool = True
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     task_queue: str = Field(default="frontdesk:tasks", min_length=1, max_length=100)
     connect_timeout_seconds: float = Field(default=5.0, gt=0)
 

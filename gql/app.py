@@ -16,9 +16,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from domain import health, tokens
-from domain.access import Principal
+from domain import health
 from domain.ports import Clock
+from gql.auth import PrincipalCache, authenticate
 from gql.schema import schema
 from gql.view import FrontdeskGraphQL, MutationOverGet, method_not_allowed
 
@@ -51,26 +51,15 @@ def _unauthenticated(message: str) -> Response:
     )
 
 
-async def _principal(header: str | None) -> tuple[Principal | None, str | None]:
-    """(principal, error): no header is anonymous; a bad one is an error, never anonymous."""
-    if not header:
-        return None, None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None, "The Authorization header must be 'Bearer <token>'."
-    principal = await tokens.principal_for(token.strip())
-    if principal is None:
-        return None, "The token is unknown or has been revoked."
-    return principal, None
-
-
 def build_app(
     *,
     clock: Clock,
     max_body_bytes: int,
     graphiql: bool = True,
+    token_cache_seconds: float = 0,
     lifespan: Callable[[Starlette], contextlib.AbstractAsyncContextManager[Any]] | None = None,
 ) -> Starlette:
+    principals = PrincipalCache(token_cache_seconds)
     view = FrontdeskGraphQL(schema, clock=clock, graphql_ide="graphiql" if graphiql else None)
 
     async def graphql_http(request: Request) -> Response:
@@ -82,7 +71,7 @@ def build_app(
                     f"Request body is larger than the {max_body_bytes:,}-byte limit.",
                     status_code=413,
                 )
-        principal, error = await _principal(request.headers.get("authorization"))
+        principal, error = await authenticate(request.headers.get("authorization"), principals)
         if error:
             return _unauthenticated(error)
         request.scope["frontdesk.principal"] = principal

@@ -4,7 +4,9 @@ import strawberry
 from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from gql import direct_fields
 from gql.errors import masked_errors
+from gql.execution import FrontdeskExecutionContext
 from gql.operation_name import RequireOperationName
 from gql.types.common import Node
 from gql.types.directory import AgentPayload, CategoryPayload, TeamPayload
@@ -65,4 +67,6 @@ schema = strawberry.Schema(
         masked_errors,
     ],
     config=StrawberryConfig(),
+    execution_context_class=FrontdeskExecutionContext,
 )
+direct_fields.install(schema)

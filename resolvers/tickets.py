@@ -8,6 +8,7 @@ from domain import enums, ticket_reads, tickets
 from domain.access import authenticated
 from gql import ids
 from gql.context import Info
+from gql.prefetch import prefetch_tickets, ticket_node_fields
 from gql.types import tickets as t
 from gql.types.common import PageInfo
 from resolvers.errors import as_payload, as_query
@@ -47,6 +48,7 @@ async def tickets_page(
         ticket_reads.page_size(first),
         ids.decode_cursor(after),
     )
+    await prefetch_tickets(info.context.loaders, page.items, ticket_node_fields(info))
     return t.TicketConnection(
         edges=[
             t.TicketEdge(cursor=ids.cursor(row.id), node=cast(t.Ticket, row)) for row in page.items

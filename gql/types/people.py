@@ -4,35 +4,24 @@ Types read straight from domain model objects (``Parent``); only relations
 and ids need resolvers, and relations go through the request's DataLoaders.
 """
 
-from typing import Any, cast
+from typing import cast
 
 import strawberry
 from strawberry import Parent
 
 from domain import models
-from gql import ids
 from gql.context import Info
 from gql.types.common import Node, PageInfo
 from gql.types.enums import CustomerTier, Role, SupportTier
-
-
-def _global_id(type_name: str) -> Any:
-    def resolve(root: Parent[Any]) -> strawberry.ID:
-        return strawberry.ID(ids.encode(type_name, root.id))
-
-    return strawberry.field(resolver=resolve, description="Opaque global id.")
-
-
-def _of(model: type) -> Any:
-    return classmethod(lambda cls, obj, info: isinstance(obj, model))
+from gql.types.fields import global_id, sourced_from, staff_only
 
 
 @strawberry.type
 class Category(Node):
-    id: strawberry.ID = _global_id("Category")
+    id: strawberry.ID = global_id("Category")
     key: str
     name: str
-    is_type_of = _of(models.Category)
+    is_type_of = sourced_from(models.Category)
 
     @strawberry.field
     async def default_team(root: Parent[models.Category], info: Info) -> "Team | None":
@@ -43,21 +32,21 @@ class Category(Node):
 
 @strawberry.type
 class Customer(Node):
-    id: strawberry.ID = _global_id("Customer")
+    id: strawberry.ID = global_id("Customer")
     name: str
     email: str
     tier: CustomerTier
     vip: bool
     organisation: str
-    is_type_of = _of(models.Customer)
+    is_type_of = sourced_from(models.Customer)
 
 
 @strawberry.type
 class Team(Node):
-    id: strawberry.ID = _global_id("Team")
+    id: strawberry.ID = global_id("Team")
     name: str
     tier: SupportTier
-    is_type_of = _of(models.Team)
+    is_type_of = sourced_from(models.Team)
 
     @strawberry.field
     async def lead(root: Parent[models.Team], info: Info) -> "Agent | None":
@@ -77,27 +66,17 @@ class AgentSkill:
         return category  # type: ignore[return-value]  # models map onto these types
 
 
-def _staff_only(attr: str) -> Any:
-    """A field only staff may read: customers and partners see an agent's name only."""
-
-    def resolve(root: Parent[Any], info: Info) -> Any:
-        principal = info.context.principal
-        return getattr(root, attr) if principal is not None and principal.is_staff else None
-
-    return strawberry.field(resolver=resolve, description="Null unless the viewer is staff.")
-
-
 @strawberry.type(description="A support agent. Customers and partners see the name only.")
 class Agent(Node):
-    id: strawberry.ID = _global_id("Agent")
+    id: strawberry.ID = global_id("Agent")
     name: str
-    email: str | None = _staff_only("email")
-    support_tier: SupportTier | None = _staff_only("support_tier")
-    max_tickets: int | None = _staff_only("max_tickets")
-    current_ticket_count: int | None = _staff_only("current_ticket_count")
-    is_available: bool | None = _staff_only("is_available")
-    senior: bool | None = _staff_only("senior")
-    is_type_of = _of(models.Agent)
+    email: str | None = staff_only("email")
+    support_tier: SupportTier | None = staff_only("support_tier")
+    max_tickets: int | None = staff_only("max_tickets")
+    current_ticket_count: int | None = staff_only("current_ticket_count")
+    is_available: bool | None = staff_only("is_available")
+    senior: bool | None = staff_only("senior")
+    is_type_of = sourced_from(models.Agent)
 
     @strawberry.field
     async def team(root: Parent[models.Agent], info: Info) -> Team | None:

@@ -1,0 +1,54 @@
+"""Bearer tokens to principals, with a short cache in front of the database.
+
+Dashboards and integrations send the same token many times a second; looking
+it up each time cost an SQL round trip and an ORM row per request. Principals
+are cached by the token's digest for ``ttl`` seconds, so a revoked token stops
+working within that time (0 disables the cache: every request asks the database).
+"""
+
+import time
+from collections import OrderedDict
+
+from domain import tokens
+from domain.access import Principal
+
+MAX_ENTRIES = 10_000
+
+
+class PrincipalCache:
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+
+    async def principal_for(self, token: str) -> Principal | None:
+        if self.ttl <= 0:
+            return await tokens.principal_for(token)
+        key = tokens.digest(token)
+        now = time.monotonic()
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        principal = await tokens.principal_for(token)
+        if principal is None:  # unknown tokens are not cached: they cannot fill memory
+            self._entries.pop(key, None)
+            return None
+        self._entries[key] = (now + self.ttl, principal)
+        self._entries.move_to_end(key)
+        while len(self._entries) > MAX_ENTRIES:
+            self._entries.popitem(last=False)
+        return principal
+
+
+async def authenticate(
+    header: str | None, cache: PrincipalCache
+) -> tuple[Principal | None, str | None]:
+    """(principal, error): no header is anonymous; a bad one is an error, never anonymous."""
+    if not header:
+        return None, None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None, "The Authorization header must be 'Bearer <token>'."
+    principal = await cache.principal_for(token.strip())
+    if principal is None:
+        return None, "The token is unknown or has been revoked."
+    return principal, None

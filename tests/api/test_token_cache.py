@@ -1,0 +1,51 @@
+"""The principal cache: repeated requests skip the token lookup, revocation lands in time."""
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from domain import tokens
+from domain.enums import Role
+from domain.models import ApiToken
+from gql.auth import PrincipalCache
+from tests.factories import token_for
+
+
+async def test_a_cached_principal_is_reused_until_it_expires(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = await token_for(Role.ADMIN)
+    calls: list[str] = []
+    real = tokens.principal_for
+
+    async def counting(presented: str):  # type: ignore[no-untyped-def]
+        calls.append(presented)
+        return await real(presented)
+
+    monkeypatch.setattr(tokens, "principal_for", counting)
+    cache = PrincipalCache(ttl=0.2)
+
+    first = await cache.principal_for(token)
+    second = await cache.principal_for(token)
+    assert first == second and first is not None
+    assert len(calls) == 1
+
+    await ApiToken.all().update(revoked_at=datetime.now(UTC))
+    await asyncio.sleep(0.25)
+    assert await cache.principal_for(token) is None
+    assert len(calls) == 2
+
+
+async def test_unknown_tokens_are_never_cached(db: str) -> None:
+    cache = PrincipalCache(ttl=60)
+    assert await cache.principal_for("fd_nope") is None
+    assert cache._entries == {}
+
+
+async def test_ttl_zero_always_asks_the_database(db: str) -> None:
+    token = await token_for(Role.ADMIN)
+    cache = PrincipalCache(ttl=0)
+    assert await cache.principal_for(token) is not None
+    await ApiToken.all().update(revoked_at=datetime.now(UTC))
+    assert await cache.principal_for(token) is None
