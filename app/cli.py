@@ -37,6 +37,8 @@ def _settings() -> Settings:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.log_level != "DEBUG":  # Tortoise logs every pool open and close at INFO
+        logging.getLogger("tortoise").setLevel(logging.WARNING)
     return settings
 
 

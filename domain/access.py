@@ -15,7 +15,7 @@ from domain.errors import Forbidden, Unauthenticated
 STAFF = frozenset({Role.AGENT, Role.LEAD, Role.ADMIN})
 SEES_ALL_TICKETS = frozenset({Role.LEAD, Role.ADMIN, Role.PARTNER})
 CUSTOMER_STATUSES = frozenset({TicketStatus.OPEN, TicketStatus.RESOLVED, TicketStatus.CLOSED})
-"""A customer may reopen, mark solved or close their own ticket; nothing else."""
+"""A customer may reopen a solved ticket, mark one solved or close it; nothing else."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,11 @@ def authenticated(principal: Principal | None) -> Principal:
     if principal is None:
         raise Unauthenticated("Sign in with an 'Authorization: Bearer <token>' header.")
     return principal
+
+
+def sees_teams(p: Principal | None) -> bool:
+    """Teams (names, tiers, leads) are for staff and partner integrations, not customers."""
+    return p is not None and (p.is_staff or p.role == Role.PARTNER)
 
 
 def can_see_ticket(
@@ -80,13 +85,20 @@ def require_admin(p: Principal, action: str) -> None:
     require(p.role == Role.ADMIN, f"Only admins may {action}.")
 
 
-def check_status_change(p: Principal, target: TicketStatus) -> None:
+def check_status_target(p: Principal, target: TicketStatus) -> None:
+    """Before the ticket is read: statuses this role may never set."""
     if p.is_staff:
         return
     require(
         p.role == Role.CUSTOMER and target in CUSTOMER_STATUSES,
         f"You may not set a ticket to {target.value}.",
     )
+
+
+def check_status_change(p: Principal, current: TicketStatus, target: TicketStatus) -> None:
+    """With the ticket read: a customer reopens (back to OPEN) only a solved ticket."""
+    if p.role == Role.CUSTOMER and target == TicketStatus.OPEN:
+        require(current == TicketStatus.RESOLVED, "You may reopen only a solved ticket.")
 
 
 def check_assign(p: Principal, agent_id: int) -> None:

@@ -65,7 +65,7 @@ async def list_customers(
 
 
 async def list_teams(p: Principal) -> list[Team]:
-    access.require(p.is_staff or p.role == Role.PARTNER, "Only staff may list teams.")
+    access.require(access.sees_teams(p), "Only staff and partners may list teams.")
     return await Team.all().order_by("id")
 
 

@@ -26,6 +26,7 @@ async def record(
                 kind=kind,
                 actor_role=actor.role.value if actor else "SYSTEM",
                 actor_id=(actor.agent_id or actor.customer_id) if actor else None,
+                actor_token_id=(actor.token_id or None) if actor else None,
                 data=data or {},
                 created_at=now,
             )

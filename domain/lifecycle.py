@@ -47,6 +47,10 @@ def change_status(state: LifecycleState, target: TicketStatus, now: datetime) ->
         raise InvalidTransition(
             f"A {state.status.value} ticket cannot become {target.value}.", field="status"
         )
+    if target == S.IN_PROGRESS and not state.has_assignee:
+        raise InvalidTransition(
+            "Assign the ticket before moving it to IN_PROGRESS.", field="status"
+        )
     new = replace(state, status=target)
     events = ["ticket.status_changed"]
     if state.status == S.RESOLVED and target in (S.OPEN, S.IN_PROGRESS):

@@ -2,9 +2,8 @@
 
 from tortoise.models import Model
 
-from domain import directory, ticket_reads
+from domain import access, directory, ticket_reads
 from domain.access import Principal
-from domain.enums import Role
 from domain.models import Agent, Category, Team
 
 
@@ -19,7 +18,7 @@ async def visible_object(p: Principal, type_name: str, pk: int) -> Model | None:
         return await Category.get_or_none(id=pk)
     readable: dict[str, tuple[type[Model], bool]] = {
         "Agent": (Agent, p.is_staff),  # as `agents` lists them
-        "Team": (Team, p.is_staff or p.role == Role.PARTNER),  # as `teams` lists them
+        "Team": (Team, access.sees_teams(p)),  # as `teams` lists them
     }
     model, allowed = readable[type_name]
     return await model.get_or_none(id=pk) if allowed else None

@@ -11,15 +11,15 @@ from datetime import datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain import access, lifecycle, text_rules
+from domain import access, capacity, lifecycle, text_rules
 from domain.access import Principal
 from domain.enums import Channel, Priority, Role, SenderType, TicketStatus
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from domain.events import record
 from domain.models import Agent, Category, Customer, Message, Ticket
 from domain.ports import Clock
 
-ACTIVE = frozenset({TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CUSTOMER})
+ACTIVE = capacity.ACTIVE
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ async def create_ticket(p: Principal, data: NewTicket, clock: Clock) -> Ticket:
             priority=data.priority or Priority.MEDIUM,
             priority_set_by_agent=data.priority is not None,
             category=category,
-            team_id=category.default_team_id if category else None,
+            team_id=category.default_team_id if category else p.team_id,
             channel=data.channel,
             tags=tags,
             created_at=now,
@@ -127,17 +127,28 @@ def _apply(t: Ticket, s: lifecycle.LifecycleState, now: datetime) -> list[str]:
 
 
 async def _capacity_follows_status(
-    conn: BaseDBAsyncClient, t: Ticket, before: TicketStatus, after: TicketStatus
-) -> None:
-    """An assigned ticket holds one unit of its agent's capacity while active."""
+    conn: BaseDBAsyncClient, t: Ticket, before: TicketStatus, now: datetime
+) -> list[str]:
+    """Keep the assignee's count in step with the ticket; return extra event kinds.
+
+    A ticket coming back to life (reopened, or a customer replied to a solved
+    one) goes back to its agent only if they are available and have room;
+    otherwise it is reopened unassigned, for routing to pick up.
+    """
+    after = TicketStatus(t.status)
     if t.assignee_id is None or (before in ACTIVE) == (after in ACTIVE):
-        return
-    delta = 1 if after in ACTIVE else -1
-    await conn.execute_query(
-        "UPDATE agent SET current_ticket_count = GREATEST(current_ticket_count + $1, 0) "
-        "WHERE id = $2",
-        [delta, t.assignee_id],
-    )
+        return []
+    if after not in ACTIVE:
+        await capacity.release(conn, t.assignee_id)
+        return []
+    if await capacity.reserve(conn, t.assignee_id):
+        return []
+    t.assignee_id = None
+    if t.status == TicketStatus.IN_PROGRESS:
+        t.status = TicketStatus.OPEN
+    t.updated_at = now
+    await t.save(using_db=conn, update_fields=["assignee_id", "status", "updated_at"])
+    return ["ticket.unassigned"]
 
 
 def _sender(p: Principal) -> tuple[SenderType, dict[str, int | None]]:
@@ -170,11 +181,11 @@ async def add_message(
             **sender,
         )
         await ticket.save(using_db=conn, update_fields=_apply(ticket, change.state, now))
-        await _capacity_follows_status(conn, ticket, before, change.state.status)
+        unassigned = await _capacity_follows_status(conn, ticket, before, now)
         await record(
             conn,
             ticket.id,
-            change.events,
+            [*change.events, *unassigned],
             p,
             now,
             data={"message_id": message.id, "internal": internal},
@@ -183,16 +194,22 @@ async def add_message(
 
 
 async def change_status(p: Principal, ticket_id: int, target: TicketStatus, clock: Clock) -> Ticket:
-    access.check_status_change(p, target)
+    access.check_status_target(p, target)
     now = clock.now()
     async with in_transaction() as conn:
         ticket = await _locked_visible(conn, p, ticket_id)
         before = TicketStatus(ticket.status)
+        access.check_status_change(p, before, target)
         change = lifecycle.change_status(_state(ticket), target, now)
         await ticket.save(using_db=conn, update_fields=_apply(ticket, change.state, now))
-        await _capacity_follows_status(conn, ticket, before, target)
+        unassigned = await _capacity_follows_status(conn, ticket, before, now)
         await record(
-            conn, ticket.id, change.events, p, now, data={"from": before.value, "to": target.value}
+            conn,
+            ticket.id,
+            [*change.events, *unassigned],
+            p,
+            now,
+            data={"from": before.value, "to": ticket.status},
         )
     return ticket
 
@@ -202,16 +219,25 @@ async def assign(p: Principal, ticket_id: int, agent_id: int, clock: Clock) -> T
     now = clock.now()
     async with in_transaction() as conn:
         ticket = await _locked_visible(conn, p, ticket_id)
+        if ticket.status == TicketStatus.CLOSED:
+            raise InvalidTransition("A closed ticket cannot be reassigned.", field="ticketId")
+        previous = ticket.assignee_id
+        await capacity.lock_agents(conn, previous, agent_id)
         agent = await Agent.filter(id=agent_id).using_db(conn).first()
         if agent is None:
             raise NotFound("No such agent.", field="agentId")
-        if ticket.assignee_id == agent.id:
+        if previous == agent.id:
             raise Conflict(f"The ticket is already assigned to {agent.name}.", field="agentId")
         if not agent.is_available:
             raise Conflict(f"{agent.name} is not available.", field="agentId")
         if TicketStatus(ticket.status) in ACTIVE:
-            await _move_capacity(conn, ticket.assignee_id, agent)
-        previous = ticket.assignee_id
+            if not await capacity.reserve(conn, agent.id):
+                raise Conflict(
+                    f"{agent.name} already has {agent.max_tickets} tickets, their maximum.",
+                    field="agentId",
+                )
+            if previous is not None:
+                await capacity.release(conn, previous)
         ticket.assignee_id = agent.id
         ticket.team_id = agent.team_id
         ticket.updated_at = now
@@ -220,25 +246,6 @@ async def assign(p: Principal, ticket_id: int, agent_id: int, clock: Clock) -> T
             conn, ticket.id, ("ticket.assigned",), p, now, data={"from": previous, "to": agent.id}
         )
     return ticket
-
-
-async def _move_capacity(conn: BaseDBAsyncClient, previous: int | None, agent: Agent) -> None:
-    """Reserve one unit on the new agent (guarded in SQL), release it on the old one."""
-    reserved, _ = await conn.execute_query(
-        "UPDATE agent SET current_ticket_count = current_ticket_count + 1 "
-        "WHERE id = $1 AND current_ticket_count < max_tickets",
-        [agent.id],
-    )
-    if not reserved:
-        raise Conflict(
-            f"{agent.name} already has {agent.max_tickets} tickets, their maximum.", field="agentId"
-        )
-    if previous is not None:
-        await conn.execute_query(
-            "UPDATE agent SET current_ticket_count = GREATEST(current_ticket_count - 1, 0) "
-            "WHERE id = $1",
-            [previous],
-        )
 
 
 async def update(p: Principal, ticket_id: int, changes: TicketUpdate, clock: Clock) -> Ticket:

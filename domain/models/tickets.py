@@ -94,6 +94,7 @@ class TicketEvent(Model):
     kind = fields.CharField(max_length=40)
     actor_role = fields.CharField(max_length=16)
     actor_id = fields.IntField(null=True)
+    actor_token_id = fields.IntField(null=True)
     data: Any = fields.JSONField(default=dict)
     created_at = fields.DatetimeField()
 

@@ -5,7 +5,7 @@ runs direct in graphql-core (see ``gql.direct_fields``).
 """
 
 import asyncio
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any, cast
 
 import strawberry
@@ -13,6 +13,7 @@ from graphql import GraphQLResolveInfo
 from strawberry import Parent
 from strawberry.dataloader import DataLoader
 
+from domain.access import Principal
 from gql import ids
 from gql.context import Context, Info
 from gql.direct_fields import direct_field
@@ -45,28 +46,44 @@ def now_or_later(loader: DataLoader[Any, Any], key: Hashable | None) -> Any:
     return future.result() if future.done() else future
 
 
-def relation(loader_name: str, attr: str, description: str | None = None) -> Any:
-    """A to-one relation read through the request's DataLoader ``loader_name``."""
+Audience = Callable[[Principal | None], bool]
 
-    def direct(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
+
+def everyone(_: Principal | None) -> bool:
+    return True
+
+
+def relation(
+    loader_name: str, attr: str, description: str | None = None, audience: Audience = everyone
+) -> Any:
+    """A to-one relation read through the request's DataLoader ``loader_name``.
+
+    ``audience`` decides who may follow it; for anyone else it is null.
+    """
+
+    def direct(source: Any, info: Any) -> Any:
         context: Context = info.context
+        if not audience(context.principal):
+            return None
         return now_or_later(getattr(context.loaders, loader_name), getattr(source, attr))
 
     def typed(root: Parent[Any], info: Info) -> Any:
-        return now_or_later(getattr(info.context.loaders, loader_name), getattr(root, attr))
+        return direct(root, info)
 
     return direct_field(direct, typed, description)
+
+
+def staff(principal: Principal | None) -> bool:
+    return principal is not None and principal.is_staff
 
 
 def staff_only(attr: str) -> Any:
     """A field only staff may read: customers and partners see null."""
 
-    def direct(source: Any, info: GraphQLResolveInfo[Any]) -> Any:
-        principal = info.context.principal
-        return getattr(source, attr) if principal is not None and principal.is_staff else None
+    def direct(source: Any, info: Any) -> Any:
+        return getattr(source, attr) if staff(info.context.principal) else None
 
     def typed(root: Parent[Any], info: Info) -> Any:
-        principal = info.context.principal
-        return getattr(root, attr) if principal is not None and principal.is_staff else None
+        return direct(root, info)
 
     return direct_field(direct, typed, "Null unless the viewer is staff.")

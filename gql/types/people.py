@@ -10,10 +10,11 @@ import strawberry
 from strawberry import Parent
 
 from domain import models
+from domain.access import sees_teams
 from gql.context import Info
 from gql.types.common import Node, PageInfo
 from gql.types.enums import CustomerTier, Role, SupportTier
-from gql.types.fields import global_id, sourced_from, staff_only
+from gql.types.fields import global_id, relation, sourced_from, staff_only
 
 
 @strawberry.type
@@ -23,11 +24,9 @@ class Category(Node):
     name: str
     is_type_of = sourced_from(models.Category)
 
-    @strawberry.field
-    async def default_team(root: Parent[models.Category], info: Info) -> "Team | None":
-        if root.default_team_id is None:
-            return None
-        return cast("Team | None", await info.context.loaders.team.load(root.default_team_id))
+    default_team: "Team | None" = relation(
+        "team", "default_team_id", "Null unless the viewer is staff or a partner.", sees_teams
+    )
 
 
 @strawberry.type
@@ -48,11 +47,9 @@ class Team(Node):
     tier: SupportTier
     is_type_of = sourced_from(models.Team)
 
-    @strawberry.field
-    async def lead(root: Parent[models.Team], info: Info) -> "Agent | None":
-        if root.lead_id is None:
-            return None
-        return cast("Agent | None", await info.context.loaders.agent.load(root.lead_id))
+    lead: "Agent | None" = relation(
+        "agent", "lead_id", "Null unless the viewer is staff or a partner.", sees_teams
+    )
 
 
 @strawberry.type

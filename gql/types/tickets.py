@@ -6,6 +6,7 @@ import strawberry
 from strawberry import Parent
 
 from domain import models, ticket_reads
+from domain.access import sees_teams
 from gql import ids
 from gql.context import Info
 from gql.errors import as_query
@@ -67,7 +68,9 @@ class Ticket(Node):
     reopen_count: int
     customer: Customer = relation("customer", "customer_id")
     assignee: Agent | None = relation("agent", "assignee_id")
-    team: Team | None = relation("team", "team_id")
+    team: Team | None = relation(
+        "team", "team_id", "Null unless the viewer is staff or a partner.", sees_teams
+    )
     category: Category | None = relation("category", "category_id")
     last_message: Message | None = relation(
         "last_message", "id", "The newest message this viewer may see."

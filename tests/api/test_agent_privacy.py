@@ -4,6 +4,7 @@ import httpx
 import pytest
 
 from domain.enums import Role
+from domain.models import Team
 from tests.factories import (
     ManualClock,
     create_agent,
@@ -65,3 +66,37 @@ async def test_agent_details_are_for_staff_only(
         "skills": [{"level": 4}],
     }
     assert {k: v for k, v in assignee.items() if k != "name"} == (shown if visible else hidden)
+
+
+TEAMS = """query($id: ID!) {
+  ticket(id: $id) { team { name } }
+  categories { defaultTeam { name lead { name } } }
+}"""
+
+
+@pytest.mark.parametrize(
+    ("role", "visible"),
+    [(Role.CUSTOMER, False), (Role.PARTNER, True), (Role.AGENT, True), (Role.ADMIN, True)],
+)
+async def test_teams_are_for_staff_and_partners_wherever_they_appear(
+    client: httpx.AsyncClient, clock: ManualClock, role: Role, visible: bool
+) -> None:
+    team = await create_team(name="Escalations")
+    await create_category("BILLING", team=team)
+    lead = await create_agent(team)
+    await Team.filter(id=team.id).update(lead_id=lead.id)
+    customer = await create_customer()
+    ticket = await create_ticket(customer, clock, team=team, assignee=lead)
+    token = await token_for(
+        role,
+        customer=customer if role == Role.CUSTOMER else None,
+        agent=lead if role == Role.AGENT else None,
+    )
+
+    body = await gql(client, TEAMS, {"id": gid("Ticket", ticket.id)}, token=token)
+
+    shown = {"name": "Escalations"}
+    assert body["data"]["ticket"]["team"] == (shown if visible else None)
+    assert body["data"]["categories"] == [
+        {"defaultTeam": {"name": "Escalations", "lead": {"name": lead.name}} if visible else None}
+    ]

@@ -70,7 +70,7 @@ TEAMS = ["frontline", "billing"]
 CATEGORIES = ["hardware", "invoices"]
 NO_AGENTS = "Only agents, leads and admins may list agents."
 NO_CUSTOMERS = "Only staff may list customers."
-NO_TEAMS = "Only staff may list teams."
+NO_TEAMS = "Only staff and partners may list teams."
 LISTS = [
     # field         customer      agent      lead       admin      partner
     ("agents", (NO_AGENTS, AGENTS, AGENTS, AGENTS, NO_AGENTS)),

@@ -163,6 +163,14 @@ CHANGE = """mutation($input: ChangeTicketStatusInput!) { changeTicketStatus(inpu
 } }"""
 
 
+UNASSIGNED_IN_PROGRESS: Error = {
+    "code": "INVALID_TRANSITION",
+    "message": "Assign the ticket before moving it to IN_PROGRESS.",
+    "field": "status",
+}
+ONLY_SOLVED_REOPENS = forbidden("You may reopen only a solved ticket.")
+
+
 def not_to(status: str) -> Error:
     return forbidden(f"You may not set a ticket to {status}.")
 
@@ -180,7 +188,9 @@ def not_to(status: str) -> Error:
         ("agent", "otto_assigned", "IN_PROGRESS", None),
         ("agent", "otto_billing", "IN_PROGRESS", NO_SUCH_TICKET),
         ("agent", "ann_unrouted", "RESOLVED", NO_SUCH_TICKET),
-        ("lead", "otto_billing", "IN_PROGRESS", None),
+        ("lead", "otto_billing", "WAITING_ON_CUSTOMER", None),
+        ("lead", "otto_billing", "IN_PROGRESS", UNASSIGNED_IN_PROGRESS),
+        ("customer", "ann_frontline", "OPEN", ONLY_SOLVED_REOPENS),
         ("admin", "ann_unrouted", "CLOSED", None),
         ("partner", "ann_frontline", "RESOLVED", not_to("RESOLVED")),
         ("partner", "otto_billing", "CLOSED", not_to("CLOSED")),

@@ -46,7 +46,7 @@ async def test_customer_creates_ticket_and_agent_replies(client: httpx.AsyncClie
     ticket = payload["ticket"]
     assert ticket["status"] == "OPEN"
     assert ticket["category"] == {"key": "BILLING"}
-    assert ticket["team"] == {"name": "Frontline"}
+    assert ticket["team"] is None  # teams are for staff and partners
     assert ticket["customer"] == {"name": "Ann"}
 
     reply = await gql(
