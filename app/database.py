@@ -24,17 +24,27 @@ def resolve_database_url(settings: Settings) -> str:
 
 
 def credentials(url: str) -> dict[str, Any]:
-    """Split a postgres URL (TCP or ``?host=/socket/dir``) into asyncpg keywords."""
-    parts = urlsplit(url)
-    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    host = query.pop("host", None) or parts.hostname or "127.0.0.1"
-    return {
-        "host": unquote(host),
-        "port": parts.port or int(query.pop("port", 5432)),
-        "user": unquote(parts.username or "postgres"),
-        "password": unquote(parts.password or ""),
-        "database": unquote(parts.path.lstrip("/") or "postgres"),
-    }
+    """Split a postgres URL (TCP or ``?host=/socket/dir``) into asyncpg keywords.
+
+    ``sslmode`` is passed on as asyncpg's ``ssl``; a malformed URL is a
+    SettingsError naming DATABASE_URL, never a traceback.
+    """
+    try:
+        parts = urlsplit(url)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        host = query.pop("host", None) or parts.hostname or "127.0.0.1"
+        found: dict[str, Any] = {
+            "host": unquote(host),
+            "port": parts.port or int(query.pop("port", 5432)),
+            "user": unquote(parts.username or "postgres"),
+            "password": unquote(parts.password or ""),
+            "database": unquote(parts.path.lstrip("/") or "postgres"),
+        }
+    except ValueError as exc:
+        raise SettingsError(f"DATABASE_URL: not a usable PostgreSQL URL ({exc})") from None
+    if "sslmode" in query:
+        found["ssl"] = query["sslmode"]
+    return found
 
 
 async def _keep_session(_: asyncpg.Connection) -> None:

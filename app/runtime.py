@@ -10,6 +10,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -43,12 +44,21 @@ def prepare_database(settings: Settings) -> str:
     return url
 
 
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
 async def check_redis(url: str, seconds: float) -> None:
     client = Redis.from_url(url, socket_connect_timeout=seconds, socket_timeout=seconds)
     try:
         await client.ping()
     except (RedisError, OSError) as exc:
-        raise SettingsError(f"REDIS_URL: cannot reach Redis at {url}: {exc}") from None
+        raise SettingsError(f"REDIS_URL: cannot reach Redis at {_redacted(url)}: {exc}") from None
     finally:
         await client.aclose()
 

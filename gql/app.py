@@ -5,6 +5,7 @@ Routes are explicit (``Route`` + ``WebSocketRoute``, not ``Mount``) so that
 """
 
 import contextlib
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from starlette.websockets import WebSocket
 from domain import health
 from domain.ports import Clock
 from gql.auth import PrincipalCache, authenticate
+from gql.errors import request_id
 from gql.schema import schema
 from gql.view import FrontdeskGraphQL, MutationOverGet, method_not_allowed
 
@@ -51,6 +53,13 @@ def _unauthenticated(message: str) -> Response:
     )
 
 
+def _request_id(given: str | None) -> str:
+    """The caller's X-Request-ID when it is sane, else a fresh one."""
+    if given and len(given) <= 64 and given.isascii() and given.replace("-", "").isalnum():
+        return given
+    return uuid.uuid4().hex[:16]
+
+
 def build_app(
     *,
     clock: Clock,
@@ -63,6 +72,13 @@ def build_app(
     view = FrontdeskGraphQL(schema, clock=clock, graphql_ide="graphiql" if graphiql else None)
 
     async def graphql_http(request: Request) -> Response:
+        rid = _request_id(request.headers.get("x-request-id"))
+        request_id.set(rid)
+        response = await _graphql_http(request)
+        response.headers["X-Request-ID"] = rid
+        return response
+
+    async def _graphql_http(request: Request) -> Response:
         if request.method == "POST":
             try:
                 await _read_body(request, max_body_bytes)

@@ -3,6 +3,7 @@
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
 from graphql import GraphQLError
@@ -38,16 +39,31 @@ def as_query(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     return run
 
 
-def _should_mask(error: GraphQLError) -> bool:
+request_id: ContextVar[str] = ContextVar("frontdesk_request_id", default="-")
+"""Set per HTTP request (gql/app.py); ties a masked error to its log line."""
+
+
+class MaskedErrors(MaskErrors):
+    """Unexpected errors: logged with the request id; the client gets the id, not the cause."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_unexpected, error_message="Internal server error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        rid = request_id.get()
+        log.error(
+            "unexpected error in %s (request %s)", error.path, rid, exc_info=error.original_error
+        )
+        return GraphQLError(
+            message=f"{self.error_message} It has been logged as request {rid}.",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": rid},
+        )
+
+
+def _unexpected(error: GraphQLError) -> bool:
     original = error.original_error
-    if original is None or isinstance(original, GraphQLError):
-        return False
-    log.error("unexpected error in %s", error.path, exc_info=original)
-    return True
-
-
-def masked_errors() -> MaskErrors:
-    return MaskErrors(
-        should_mask_error=_should_mask,
-        error_message="Internal server error; it has been logged.",
-    )
+    return original is not None and not isinstance(original, GraphQLError)

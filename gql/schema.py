@@ -5,7 +5,7 @@ from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from gql import direct_fields
-from gql.errors import masked_errors
+from gql.errors import MaskedErrors
 from gql.execution import FrontdeskExecutionContext
 from gql.operation_name import RequireOperationName
 from gql.types.common import Node
@@ -64,7 +64,7 @@ schema = strawberry.Schema(
         lambda: ValidationCache(maxsize=512),
         RequireOperationName,
         lambda: MaxTokensLimiter(max_token_count=5000),
-        masked_errors,
+        MaskedErrors,
     ],
     config=StrawberryConfig(),
     execution_context_class=FrontdeskExecutionContext,

@@ -1,6 +1,6 @@
 """Queries and mutations over customers, agents, teams and categories."""
 
-from typing import Any, cast
+from typing import cast
 
 import strawberry
 
@@ -12,12 +12,8 @@ from gql import ids
 from gql.context import Info
 from gql.types import directory as d
 from gql.types import people as p
-from gql.types.common import Node, PageInfo
+from gql.types.common import Node, page_info
 from resolvers.errors import as_payload, as_query
-
-
-def _page_info(items: list[Any], has_next: bool) -> PageInfo:
-    return PageInfo(has_next_page=has_next, end_cursor=ids.cursor(items[-1].id) if items else None)
 
 
 @as_query
@@ -29,16 +25,17 @@ async def agents(
     is_available: bool | None = None,
 ) -> p.AgentConnection:
     principal = authenticated(info.context.principal)
+    after_id = ids.decode_cursor(after)
     page = await directory.list_agents(
         principal,
         None if team_id is None else ids.decode_as("Team", team_id, "teamId"),
         is_available,
         page_size(first, 50),
-        ids.decode_cursor(after),
+        after_id,
     )
     return p.AgentConnection(
         edges=[p.AgentEdge(cursor=ids.cursor(a.id), node=cast(p.Agent, a)) for a in page.items],
-        page_info=_page_info(page.items, page.has_next),
+        page_info=page_info(page.items, page.has_next, after_id),
     )
 
 
@@ -47,14 +44,13 @@ async def customers(
     info: Info, first: int | None = 50, after: str | None = None, search: str | None = None
 ) -> p.CustomerConnection:
     principal = authenticated(info.context.principal)
-    page = await directory.list_customers(
-        principal, search, page_size(first, 50), ids.decode_cursor(after)
-    )
+    after_id = ids.decode_cursor(after)
+    page = await directory.list_customers(principal, search, page_size(first, 50), after_id)
     return p.CustomerConnection(
         edges=[
             p.CustomerEdge(cursor=ids.cursor(c.id), node=cast(p.Customer, c)) for c in page.items
         ],
-        page_info=_page_info(page.items, page.has_next),
+        page_info=page_info(page.items, page.has_next, after_id),
     )
 
 

@@ -10,7 +10,7 @@ from gql import ids
 from gql.context import Info
 from gql.prefetch import prefetch_tickets, ticket_node_fields
 from gql.types import tickets as t
-from gql.types.common import PageInfo
+from gql.types.common import page_info
 from resolvers.errors import as_payload, as_query
 
 
@@ -34,6 +34,7 @@ async def tickets_page(
 ) -> t.TicketConnection:
     principal = authenticated(info.context.principal)
     f = filter or t.TicketFilter()
+    after_id = ids.decode_cursor(after)
     page = await ticket_reads.list_tickets(
         principal,
         ticket_reads.TicketFilter(
@@ -46,17 +47,14 @@ async def tickets_page(
             search=f.search,
         ),
         ticket_reads.page_size(first),
-        ids.decode_cursor(after),
+        after_id,
     )
     await prefetch_tickets(info.context.loaders, page.items, ticket_node_fields(info))
     return t.TicketConnection(
         edges=[
             t.TicketEdge(cursor=ids.cursor(row.id), node=cast(t.Ticket, row)) for row in page.items
         ],
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            end_cursor=ids.cursor(page.items[-1].id) if page.items else None,
-        ),
+        page_info=page_info(page.items, page.has_next, after_id),
     )
 
 

@@ -10,7 +10,7 @@ from domain.access import sees_teams
 from gql import ids
 from gql.context import Info
 from gql.errors import as_query
-from gql.types.common import Node, PageInfo, UserError
+from gql.types.common import Node, PageInfo, UserError, page_info
 from gql.types.enums import Channel, Priority, SenderType, TicketStatus
 from gql.types.fields import global_id, relation, sourced_from
 from gql.types.people import Agent, Category, Customer, Team
@@ -84,15 +84,13 @@ class Ticket(Node):
     ) -> MessageConnection:
         principal = info.context.principal
         assert principal is not None  # a ticket is only ever returned to a principal
+        after_id = ids.decode_cursor(after)
         page = await ticket_reads.ticket_messages(
-            principal, root.id, ticket_reads.page_size(first, 50), ids.decode_cursor(after)
+            principal, root.id, ticket_reads.page_size(first, 50), after_id
         )
         return MessageConnection(
             edges=[MessageEdge(cursor=ids.cursor(m.id), node=m) for m in page.items],  # type: ignore[arg-type]
-            page_info=PageInfo(
-                has_next_page=page.has_next,
-                end_cursor=ids.cursor(page.items[-1].id) if page.items else None,
-            ),
+            page_info=page_info(page.items, page.has_next, after_id),
         )
 
 

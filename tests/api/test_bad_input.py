@@ -6,7 +6,7 @@ ticket. The refusal shapes are in ``tests/api/refusals.py``; ids, pages and
 cursors are in ``test_bad_input_ids.py``; text content in ``test_bad_input_text.py``.
 """
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -19,7 +19,6 @@ from tests.api.refusals import (
     TEXT,
     TICKETS,
     invalid_request,
-    masked_errors,
     open_desk,
     plain,
     post_raw,
@@ -28,13 +27,6 @@ from tests.api.refusals import (
     ticket_row,
 )
 from tests.factories import ManualClock, gql, row_counts
-
-
-@pytest.fixture(autouse=True)
-def nothing_is_masked(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    yield
-    assert masked_errors(caplog.records) == []
-
 
 JSON = "application/json"
 CREATE_JSON = (

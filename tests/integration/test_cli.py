@@ -42,6 +42,7 @@ def test_export_schema_prints_the_checked_in_sdl() -> None:
     [
         ({"DATABASE_URL": "mysql://root@127.0.0.1/frontdesk"}, "DATABASE_URL"),
         ({"DATABASE_URL": "postgresql://postgres@127.0.0.1:1/frontdesk"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgres://u:p@localhost:abc/db"}, "DATABASE_URL"),
         ({"REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL"),
         ({"FRONTDESK_PORT": "99999"}, "FRONTDESK_PORT"),
     ],
@@ -65,6 +66,16 @@ def test_unreachable_redis_fails_fast_naming_redis_url(database_url: str) -> Non
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
     assert "REDIS_URL" in result.stderr
+
+
+def test_the_redis_password_never_reaches_the_terminal(database_url: str) -> None:
+    result = run(
+        "migrate",
+        env={"DATABASE_URL": database_url, "REDIS_URL": "redis://:s3cret-pw@127.0.0.1:1/0"},
+    )
+    assert result.returncode == 2
+    assert "s3cret-pw" not in result.stderr
+    assert ":***@127.0.0.1:1" in result.stderr
 
 
 def test_worker_without_redis_explains_itself(database_url: str) -> None:

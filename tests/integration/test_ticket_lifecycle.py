@@ -200,3 +200,35 @@ async def test_agent_priority_is_marked_as_set_by_agent(db: str, clock: ManualCl
     stored = await Ticket.get(id=ticket.id)
     assert (stored.priority, stored.priority_set_by_agent) == (Priority.URGENT, True)
     assert (await kinds(ticket.id))[-1] == "ticket.updated"
+
+
+async def test_a_ticket_an_agent_files_without_a_category_stays_visible_to_them(
+    db: str, clock: ManualClock
+) -> None:
+    from domain import ticket_reads
+
+    team = await create_team()
+    agent = await create_agent(team)
+    customer = await create_customer()
+
+    ticket = await tickets.create_ticket(
+        as_agent(agent),
+        tickets.NewTicket(subject="Phoned in", description="Caller", customer_id=customer.id),
+        clock,
+    )
+
+    assert ticket.team_id == team.id
+    assert await ticket_reads.visible_ticket(as_agent(agent), ticket.id) is not None
+
+
+async def test_events_record_the_token_that_made_the_change(db: str, clock: ManualClock) -> None:
+    from dataclasses import replace
+
+    customer = await create_customer()
+    ticket = await create_ticket(customer, clock)
+    partner = replace(ADMIN, role=Role.PARTNER, token_id=42)
+
+    await tickets.add_message(partner, ticket.id, "From the CRM", False, clock)
+
+    event = await TicketEvent.filter(ticket_id=ticket.id, kind="message.added").get()
+    assert (event.actor_role, event.actor_token_id) == ("PARTNER", 42)
