@@ -183,7 +183,7 @@ def worker() -> None:
         from app.runtime import running
 
         async with running(settings, url) as runtime:
-            typer.echo("Worker consuming frontdesk:tasks", err=True)
+            typer.echo(f"Worker consuming {settings.task_queue}", err=True)
             await run_receiver_task(runtime.broker, run_startup=False)
 
     try:

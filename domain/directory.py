@@ -17,7 +17,7 @@ from domain.access import Principal
 from domain.enums import CustomerTier, Role, SupportTier
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.models import Agent, AgentSkill, Category, Customer, Team
-from domain.ticket_reads import Page
+from domain.paging import Page
 
 M = TypeVar("M", bound=Model)
 

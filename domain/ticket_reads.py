@@ -6,7 +6,6 @@ DataLoaders can serve a page of tickets in a constant number of queries.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 from tortoise import connections
 from tortoise.expressions import Q
@@ -14,11 +13,8 @@ from tortoise.expressions import Q
 from domain import access, text_rules
 from domain.access import Principal
 from domain.enums import Priority, TicketStatus
-from domain.errors import InvalidInput
 from domain.models import Message, Ticket
-
-PAGE_MAX = 100
-T = TypeVar("T")
+from domain.paging import Page
 
 
 @dataclass(frozen=True)
@@ -30,19 +26,6 @@ class TicketFilter:
     team_id: int | None = None
     customer_id: int | None = None
     search: str | None = None
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    has_next: bool
-
-
-def page_size(first: int | None, default: int = 20) -> int:
-    size = default if first is None else first
-    if not 0 <= size <= PAGE_MAX:
-        raise InvalidInput(f"first must be between 0 and {PAGE_MAX}.", field="first")
-    return size
 
 
 async def visible_ticket(p: Principal, ticket_id: int) -> Ticket | None:

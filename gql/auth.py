@@ -8,6 +8,7 @@ working within that time (0 disables the cache: every request asks the database)
 
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from domain import tokens
 from domain.access import Principal
@@ -16,15 +17,16 @@ MAX_ENTRIES = 10_000
 
 
 class PrincipalCache:
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, now: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
+        self._now = now
         self._entries: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
 
     async def principal_for(self, token: str) -> Principal | None:
         if self.ttl <= 0:
             return await tokens.principal_for(token)
         key = tokens.digest(token)
-        now = time.monotonic()
+        now = self._now()
         hit = self._entries.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]

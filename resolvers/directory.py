@@ -7,7 +7,7 @@ import strawberry
 from domain import directory, enums, nodes
 from domain.access import authenticated
 from domain.models import Agent
-from domain.ticket_reads import page_size
+from domain.paging import page_size
 from gql import ids
 from gql.context import Info
 from gql.types import directory as d

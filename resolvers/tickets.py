@@ -4,7 +4,7 @@ from typing import cast
 
 import strawberry
 
-from domain import enums, ticket_reads, tickets
+from domain import enums, paging, ticket_reads, tickets
 from domain.access import authenticated
 from gql import ids
 from gql.context import Info
@@ -46,7 +46,7 @@ async def tickets_page(
             customer_id=_opt_id("Customer", f.customer_id, "filter.customerId"),
             search=f.search,
         ),
-        ticket_reads.page_size(first),
+        paging.page_size(first),
         after_id,
     )
     await prefetch_tickets(info.context.loaders, page.items, ticket_node_fields(info))

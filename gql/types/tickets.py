@@ -5,7 +5,7 @@ from datetime import datetime
 import strawberry
 from strawberry import Parent
 
-from domain import models, ticket_reads
+from domain import models, paging, ticket_reads
 from domain.access import sees_teams
 from gql import ids
 from gql.context import Info
@@ -27,7 +27,7 @@ class Message(Node):
 
     @strawberry.field
     async def sender_name(root: Parent[models.Message], info: Info) -> str | None:
-        """The agent or customer who wrote it; null for bots."""
+        """The agent or customer who wrote it; null for bots, partners and admin tokens."""
         loaders = info.context.loaders
         if root.sender_agent_id is not None:
             agent = await loaders.agent.load(root.sender_agent_id)
@@ -86,7 +86,7 @@ class Ticket(Node):
         assert principal is not None  # a ticket is only ever returned to a principal
         after_id = ids.decode_cursor(after)
         page = await ticket_reads.ticket_messages(
-            principal, root.id, ticket_reads.page_size(first, 50), after_id
+            principal, root.id, paging.page_size(first, 50), after_id
         )
         return MessageConnection(
             edges=[MessageEdge(cursor=ids.cursor(m.id), node=m) for m in page.items],  # type: ignore[arg-type]

@@ -1,6 +1,5 @@
 """The principal cache: repeated requests skip the token lookup, revocation lands in time."""
 
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -24,7 +23,8 @@ async def test_a_cached_principal_is_reused_until_it_expires(
         return await real(presented)
 
     monkeypatch.setattr(tokens, "principal_for", counting)
-    cache = PrincipalCache(ttl=0.2)
+    seconds = [100.0]
+    cache = PrincipalCache(ttl=5, now=lambda: seconds[0])
 
     first = await cache.principal_for(token)
     second = await cache.principal_for(token)
@@ -32,7 +32,9 @@ async def test_a_cached_principal_is_reused_until_it_expires(
     assert len(calls) == 1
 
     await ApiToken.all().update(revoked_at=datetime.now(UTC))
-    await asyncio.sleep(0.25)
+    seconds[0] += 4.9
+    assert await cache.principal_for(token) == first  # still within the ttl
+    seconds[0] += 0.2
     assert await cache.principal_for(token) is None
     assert len(calls) == 2
 
