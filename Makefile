@@ -36,4 +36,5 @@ schema: $(STAMP)
 
 clean-data:
 	-$(BIN)/frontdesk db-stop
-	rm -rf .frontdesk
+	-FRONTDESK_DATA_DIR=.frontdesk-test $(BIN)/frontdesk db-stop
+	rm -rf .frontdesk .frontdesk-test

@@ -122,7 +122,7 @@ def seed_demo() -> None:
 @cli.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.", min=1, max=65535)] = None,
 ) -> None:
     """Serve GraphQL (+ GraphiQL) with the worker and scheduler in-process.
 
@@ -137,7 +137,7 @@ def serve(
     settings = _settings()
     if host:
         settings.host = host
-    if port:
+    if port is not None:
         settings.port = port
     url = _database(settings)
     if settings.uses_embedded_database:
@@ -248,7 +248,8 @@ def token_create(
         _fail(f"--role must be one of {', '.join(r.value for r in Role)}, got {role!r}")
         raise
     if the_role in (Role.CUSTOMER, Role.AGENT, Role.LEAD) and not email:
-        _fail(f"--email is required for a {the_role.value} token")
+        article = "an" if the_role.value[0] in "AEIOU" else "a"
+        _fail(f"--email is required for {article} {the_role.value} token")
     settings = _settings()
     url = _database(settings)
     asyncio.run(database.apply_migrations(url))

@@ -107,6 +107,15 @@ def check_assign(p: Principal, agent_id: int) -> None:
         require(agent_id == p.agent_id, "Agents may assign tickets only to themselves.")
 
 
+def check_take(p: Principal, current_assignee: int | None) -> None:
+    """Agents take unassigned tickets; moving a colleague's ticket is a lead's call."""
+    if p.role == Role.AGENT:
+        require(
+            current_assignee is None or current_assignee == p.agent_id,
+            "Agents may take only unassigned tickets; ask a lead to reassign this one.",
+        )
+
+
 def check_availability(p: Principal, agent_id: int, agent_team_id: int) -> None:
     if p.role == Role.ADMIN or agent_id == p.agent_id:
         return

@@ -63,9 +63,8 @@ async def _customer_for(p: Principal, customer_id: int | None) -> int:
 
 
 async def create_ticket(p: Principal, data: NewTicket, clock: Clock) -> Ticket:
-    access.require(
-        p.role != Role.PARTNER or data.customer_id is not None, "Partners must name the customer."
-    )
+    if p.role == Role.PARTNER and data.customer_id is None:
+        raise InvalidInput("Partners must name the customer (customerId).", field="customerId")
     subject = text_rules.subject(data.subject)
     description = text_rules.body(data.description, "description", "Description")
     tags = text_rules.tags(data.tags)
@@ -221,6 +220,7 @@ async def assign(p: Principal, ticket_id: int, agent_id: int, clock: Clock) -> T
         ticket = await _locked_visible(conn, p, ticket_id)
         if ticket.status == TicketStatus.CLOSED:
             raise InvalidTransition("A closed ticket cannot be reassigned.", field="ticketId")
+        access.check_take(p, ticket.assignee_id)
         previous = ticket.assignee_id
         await capacity.lock_agents(conn, previous, agent_id)
         agent = await Agent.filter(id=agent_id).using_db(conn).first()
@@ -257,6 +257,8 @@ async def update(p: Principal, ticket_id: int, changes: TicketUpdate, clock: Clo
     now = clock.now()
     async with in_transaction() as conn:
         ticket = await _locked_visible(conn, p, ticket_id)
+        if ticket.status == TicketStatus.CLOSED:
+            raise InvalidTransition("A closed ticket cannot be changed.", field="ticketId")
         diff: dict[str, object] = {}
         if changes.priority is not None:
             diff["priority"] = [ticket.priority, changes.priority.value]

@@ -5,6 +5,7 @@ Routes are explicit (``Route`` + ``WebSocketRoute``, not ``Mount``) so that
 """
 
 import contextlib
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,8 @@ from gql.auth import PrincipalCache, authenticate
 from gql.errors import request_id
 from gql.schema import schema
 from gql.view import FrontdeskGraphQL, MutationOverGet, method_not_allowed
+
+log = logging.getLogger("frontdesk.http")
 
 
 class BodyTooLarge(Exception):
@@ -50,6 +53,23 @@ def _unauthenticated(message: str) -> Response:
         status_code=401,
         media_type="application/json",
         headers={"WWW-Authenticate": 'Bearer realm="frontdesk"'},
+    )
+
+
+def _unavailable() -> Response:
+    body = {
+        "errors": [
+            {
+                "message": "The service is temporarily unavailable; try again shortly.",
+                "extensions": {"code": "SERVICE_UNAVAILABLE", "requestId": request_id.get()},
+            }
+        ]
+    }
+    return Response(
+        orjson.dumps(body),
+        status_code=503,
+        media_type="application/json",
+        headers={"Retry-After": "5"},
     )
 
 
@@ -87,7 +107,11 @@ def build_app(
                     f"Request body is larger than the {max_body_bytes:,}-byte limit.",
                     status_code=413,
                 )
-        principal, error = await authenticate(request.headers.get("authorization"), principals)
+        try:
+            principal, error = await authenticate(request.headers.get("authorization"), principals)
+        except Exception:  # the token store is down: say so, never a bare 500
+            log.exception("token lookup failed (request %s)", request_id.get())
+            return _unavailable()
         if error:
             return _unauthenticated(error)
         request.scope["frontdesk.principal"] = principal

@@ -1,7 +1,17 @@
 """The schema as a table of contents: one line per root field, grouped by capability."""
 
+import logging
+from typing import Any
+
 import strawberry
-from strawberry.extensions import MaxTokensLimiter, ParserCache, ValidationCache
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from gql import direct_fields
@@ -21,6 +31,8 @@ from gql.types.people import (
 )
 from gql.types.tickets import AddMessagePayload, Message, Ticket, TicketConnection, TicketPayload
 from resolvers import directory, tickets
+
+log = logging.getLogger("frontdesk.graphql.requests")
 
 
 @strawberry.type
@@ -55,7 +67,17 @@ class Mutation:
     create_category: CategoryPayload = strawberry.mutation(resolver=directory.create_category)
 
 
-schema = strawberry.Schema(
+class FrontdeskSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Client mistakes are answers, not server errors: log them at DEBUG only.
+
+        Unexpected failures are logged (with the request id) by ``MaskedErrors``.
+        """
+        for error in errors:
+            log.debug("GraphQL error: %s", error.message)
+
+
+schema = FrontdeskSchema(
     query=Query,
     mutation=Mutation,
     types=[Ticket, Message, Customer, Agent, Team, Category],
@@ -64,6 +86,8 @@ schema = strawberry.Schema(
         lambda: ValidationCache(maxsize=512),
         RequireOperationName,
         lambda: MaxTokensLimiter(max_token_count=5000),
+        lambda: QueryDepthLimiter(max_depth=12),
+        lambda: MaxAliasesLimiter(max_alias_count=30),
         MaskedErrors,
     ],
     config=StrawberryConfig(),

@@ -6,6 +6,7 @@ import strawberry
 
 from domain import directory, enums, nodes
 from domain.access import authenticated
+from domain.errors import InvalidInput
 from domain.models import Agent
 from domain.paging import page_size
 from gql import ids
@@ -88,6 +89,13 @@ async def set_agent_availability(info: Info, input: d.SetAgentAvailabilityInput)
     return d.AgentPayload(agent=cast(p.Agent, agent), user_errors=[])
 
 
+def _skills(given: list[d.SkillInput]) -> dict[str, int]:
+    skills = {s.category_key.strip().upper(): s.level for s in given}
+    if len(skills) != len(given):
+        raise InvalidInput("Each category may appear once in skills.", field="skills")
+    return skills
+
+
 @as_payload(d.AgentPayload)
 async def create_agent(info: Info, input: d.CreateAgentInput) -> d.AgentPayload:
     principal = authenticated(info.context.principal)
@@ -100,7 +108,7 @@ async def create_agent(info: Info, input: d.CreateAgentInput) -> d.AgentPayload:
             support_tier=enums.SupportTier(input.support_tier),
             max_tickets=input.max_tickets,
             senior=input.senior,
-            skills={s.category_key.strip().upper(): s.level for s in input.skills},
+            skills=_skills(input.skills),
         ),
     )
     return d.AgentPayload(agent=cast(p.Agent, agent), user_errors=[])

@@ -119,7 +119,7 @@ async def test_a_bad_ticket_id_changes_no_status(
     before = await ticket_row(desk.ticket)
     variables = {"id": gid("Agent", desk.ticket.id), "status": "RESOLVED"}
     error = await rejected(client, CHANGE_STATUS, variables, desk.admin_token)
-    message = "ticketId must be a Ticket id, got a Agent id."
+    message = "ticketId must be a Ticket id, got an Agent id."
     assert error == {"code": "INVALID_INPUT", "message": message, "field": "ticketId"}
     assert await ticket_row(desk.ticket) == before
 
@@ -128,7 +128,7 @@ async def test_a_bad_ticket_id_changes_no_status(
     ("agent_id", "code", "message"),
     [
         ("", "INVALID_INPUT", "'' is not a valid Frontdesk id."),
-        (gid("Ticket", 1), "INVALID_INPUT", "agentId must be a Agent id, got a Ticket id."),
+        (gid("Ticket", 1), "INVALID_INPUT", "agentId must be an Agent id, got a Ticket id."),
         (gid("Agent", 999), "NOT_FOUND", "No such agent."),
     ],
 )

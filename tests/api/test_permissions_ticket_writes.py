@@ -55,7 +55,16 @@ NO_PRIORITY = {
         ("lead", "otto", "URGENT", "Otto"),
         ("admin", "ann", None, "Ann"),
         ("partner", "otto", None, "Otto"),
-        ("partner", None, None, forbidden("Partners must name the customer.")),
+        (
+            "partner",
+            None,
+            None,
+            {
+                "code": "INVALID_INPUT",
+                "message": "Partners must name the customer (customerId).",
+                "field": "customerId",
+            },
+        ),
     ],
 )
 async def test_create_ticket(

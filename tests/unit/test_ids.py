@@ -100,3 +100,15 @@ def test_foreign_cursors_are_refused(value: str) -> None:
         ids.decode_cursor(value, field="after")
     assert caught.value.field == "after"
     assert caught.value.message == f"{value[:60]!r} is not a cursor from this API."
+
+
+@pytest.mark.parametrize("pk_text", ["01", " 1", "1\n", "+1", "1_0", "\u0661", "-1", "1.0"])
+def test_only_the_canonical_form_of_an_id_is_accepted(pk_text: str) -> None:
+    import base64
+
+    from domain.errors import InvalidInput
+    from gql import ids
+
+    forged = base64.b64encode(f"Ticket:{pk_text}".encode()).decode()
+    with pytest.raises(InvalidInput):
+        ids.decode(forged)
