@@ -36,7 +36,18 @@ def direct_field(
 
 def _attribute(python_name: str) -> DirectResolver:
     get = attrgetter(python_name)
-    return lambda source, _info: get(source)
+
+    def resolve(source: Any, _info: Any) -> Any:
+        return get(source)
+
+    return _plain(resolve)
+
+
+def _plain(resolve: DirectResolver) -> DirectResolver:
+    """Mark a resolver as plain: a pure read of its source and ``info.context`` only,
+    so ``gql.plans`` may call it with a stand-in info and more than once."""
+    resolve.frontdesk_plain = True  # type: ignore[attr-defined]
+    return resolve
 
 
 def install(schema: strawberry.Schema) -> int:
@@ -53,7 +64,7 @@ def install(schema: strawberry.Schema) -> int:
             if resolver is None:
                 graphql_field.resolve = _attribute(definition.python_name)
             elif hasattr(resolver.wrapped_func, "__frontdesk_direct__"):
-                graphql_field.resolve = resolver.wrapped_func.__frontdesk_direct__
+                graphql_field.resolve = _plain(resolver.wrapped_func.__frontdesk_direct__)
             else:
                 continue
             swapped += 1

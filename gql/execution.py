@@ -11,11 +11,13 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from graphql import GraphQLObjectType
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from tortoise.models import Model
 
 from domain import enums, models
+from gql.plans import GiveUp, Planner
 
 _PLAIN: frozenset[type] = frozenset(
     {
@@ -43,6 +45,32 @@ def is_awaitable(value: Any) -> bool:
 
 
 class FrontdeskExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    use_plans = True
+    """Off only in the differential tests that compare plans with the generic path."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.is_awaitable = is_awaitable  # type: ignore[assignment]
+        middleware = self.middleware_manager.middlewares if self.middleware_manager else ()
+        self._planner = Planner(self) if self.use_plans and not middleware else None
+
+    def complete_object_value(  # noqa: PLR0917  (graphql-core calls it positionally)
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """Plain subtrees in one pass (``gql.plans``); anything else the generic way."""
+        if self._planner is not None:
+            plan = self._planner.plan(return_type, field_details_list)
+            if plan is not None:
+                try:
+                    return plan.run(result, is_awaitable)
+                except GiveUp:
+                    pass
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )

@@ -6,6 +6,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -33,6 +34,13 @@ from gql.types.tickets import AddMessagePayload, Message, Ticket, TicketConnecti
 from resolvers import directory, tickets
 
 log = logging.getLogger("frontdesk.graphql.requests")
+
+# Built once: the validation cache keys on the rule classes, and these limiters
+# make a new class per instance, which made every request a cache miss.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=12).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=30).validation_rules,
+]
 
 
 @strawberry.type
@@ -86,8 +94,7 @@ schema = FrontdeskSchema(
         lambda: ValidationCache(maxsize=512),
         RequireOperationName,
         lambda: MaxTokensLimiter(max_token_count=5000),
-        lambda: QueryDepthLimiter(max_depth=12),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
+        lambda: AddValidationRules(LIMIT_RULES),
         MaskedErrors,
     ],
     config=StrawberryConfig(),
