@@ -70,7 +70,7 @@ async def create_ticket(p: Principal, data: NewTicket, clock: Clock) -> Ticket:
     tags = text_rules.tags(data.tags)
     if data.priority is not None and p.role == Role.CUSTOMER:
         raise InvalidInput(
-            "Customers cannot set the priority; it is set by triage.", field="priority"
+            "Customers cannot set the priority; support sets it.", field="priority"
         )
     customer_id = await _customer_for(p, data.customer_id)
     category = await _category(data.category_key)

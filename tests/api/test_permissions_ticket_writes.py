@@ -37,7 +37,7 @@ CUSTOMER_REQUIRED = {
 }
 NO_PRIORITY = {
     "code": "INVALID_INPUT",
-    "message": "Customers cannot set the priority; it is set by triage.",
+    "message": "Customers cannot set the priority; support sets it.",
     "field": "priority",
 }
 
