@@ -69,9 +69,7 @@ async def create_ticket(p: Principal, data: NewTicket, clock: Clock) -> Ticket:
     description = text_rules.body(data.description, "description", "Description")
     tags = text_rules.tags(data.tags)
     if data.priority is not None and p.role == Role.CUSTOMER:
-        raise InvalidInput(
-            "Customers cannot set the priority; support sets it.", field="priority"
-        )
+        raise InvalidInput("Customers cannot set the priority; support sets it.", field="priority")
     customer_id = await _customer_for(p, data.customer_id)
     category = await _category(data.category_key)
     now = clock.now()

@@ -27,10 +27,20 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
+    is_specified_scalar_type,
 )
 from graphql.pyutils import Undefined
 
 Completer = Callable[[Any], Any]
+
+_INT32 = range(-(2**31), 2**31)
+_EXACT: dict[str, tuple[type, Callable[[Any], bool]]] = {
+    "String": (str, lambda _: True),
+    "ID": (str, lambda _: True),
+    "Boolean": (bool, lambda _: True),
+    "Int": (int, lambda v: v in _INT32),
+}
+"""Values graphql-core would output unchanged, by built-in scalar."""
 
 
 class GiveUp(Exception):
@@ -66,6 +76,33 @@ class Plan:
                 raise GiveUp
             out[key] = complete(value)
         return out
+
+
+def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Completer:
+    coerce = type_.coerce_output_value
+
+    def leaf(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            coerced = coerce(value)
+        except Exception:  # noqa: BLE001  (the generic path reports it properly)
+            raise GiveUp from None
+        if coerced is Undefined or coerced is None:
+            raise GiveUp
+        return coerced
+
+    exact = _EXACT.get(type_.name) if is_specified_scalar_type(type_) else None
+    if exact is None:
+        return leaf
+    exact_type, fits = exact
+
+    def builtin(value: Any) -> Any:
+        if type(value) is exact_type and fits(value):
+            return value  # already what graphql-core would output: skip coercion
+        return leaf(value)
+
+    return builtin
 
 
 class Planner:
@@ -135,28 +172,19 @@ class Planner:
 
             return as_list
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-            coerce = type_.coerce_output_value
-
-            def leaf(value: Any) -> Any:
-                if value is None:
-                    return None
-                try:
-                    coerced = coerce(value)
-                except Exception:  # noqa: BLE001  (the generic path reports it properly)
-                    raise GiveUp from None
-                if coerced is Undefined or coerced is None:
-                    raise GiveUp
-                return coerced
-
-            return leaf
+            return _leaf(type_)
         if isinstance(type_, GraphQLObjectType):
             object_type = type_
             is_awaitable = self.executor.is_awaitable
 
+            found: list[Plan | None] = []
+
             def obj(value: Any) -> Any:
                 if value is None:
                     return None
-                plan = self.plan(object_type, details)
+                if not found:
+                    found.append(self.plan(object_type, details))
+                plan = found[0]
                 if plan is None:
                     raise GiveUp
                 return plan.run(value, is_awaitable)
