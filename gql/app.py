@@ -20,6 +20,7 @@ from starlette.websockets import WebSocket
 
 from domain import health
 from domain.ports import Clock
+from gql import fast_post
 from gql.auth import PrincipalCache, authenticate
 from gql.errors import request_id
 from gql.schema import schema
@@ -98,7 +99,8 @@ def build_app(
         response.headers["X-Request-ID"] = rid
         return response
 
-    async def _graphql_http(request: Request) -> Response:
+    async def admit(request: Request) -> Response | None:
+        """Body limit and authentication; a response here refuses the request."""
         if request.method == "POST":
             try:
                 await _read_body(request, max_body_bytes)
@@ -115,6 +117,16 @@ def build_app(
         if error:
             return _unauthenticated(error)
         request.scope["frontdesk.principal"] = principal
+        return None
+
+    async def _graphql_http(request: Request) -> Response:
+        refused = await admit(request)
+        if refused is not None:
+            return refused
+        if request.method == "POST":
+            quick = await fast_post.answer(view, request, await request.body())
+            if quick is not None:
+                return quick
         try:
             return await view.run(request)
         except MutationOverGet:

@@ -1,0 +1,65 @@
+"""The common request, answered without Strawberry's generic HTTP machinery.
+
+Nearly every request a dashboard or integration sends is a POST of one JSON
+object ``{query, variables?, operationName?, extensions?}`` asking for JSON
+back. Strawberry's view handles every transport (GET, batches, multipart,
+SSE, streaming) for each request, about a fifth of a queue page's CPU time
+(docs/benchmarks.md). This path executes exactly that common shape through
+the same schema, context and result formatting; anything else, and every
+request whose operation cannot even be selected, goes to Strawberry's view,
+which answers it as before.
+"""
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import process_result
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from gql.view import FrontdeskGraphQL
+
+ALLOWED = frozenset({OperationType.QUERY, OperationType.MUTATION})
+
+
+def _common_shape(request: Request, body: bytes) -> dict[str, Any] | None:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    accept = request.headers.get("accept", "")
+    if content_type != "application/json" or "multipart" in accept or "event-stream" in accept:
+        return None
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not (
+        isinstance(data, dict)
+        and isinstance(data.get("query"), str)
+        and isinstance(data.get("variables"), dict | None)
+        and isinstance(data.get("operationName"), str | None)
+        and isinstance(data.get("extensions"), dict | None)
+    ):
+        return None
+    return data
+
+
+async def answer(view: FrontdeskGraphQL, request: Request, body: bytes) -> Response | None:
+    """The response for a common-shape POST, or None to let Strawberry's view answer."""
+    data = _common_shape(request, body)
+    if data is None:
+        return None
+    context = await view.get_context(request, None)
+    try:
+        result = await view.schema.execute(
+            data["query"],
+            variable_values=data.get("variables"),
+            context_value=context,
+            operation_name=data.get("operationName"),
+            allowed_operation_types=ALLOWED,
+            operation_extensions=data.get("extensions"),
+        )
+    except (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError):
+        return None  # nothing ran; the view gives its usual 400
+    return Response(orjson.dumps(process_result(result)), media_type="application/json")
