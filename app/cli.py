@@ -231,6 +231,20 @@ def export_schema() -> None:
     sys.stdout.write(schema.as_str() + "\n")
 
 
+@token_cli.command("revoke")
+def token_revoke(token: Annotated[str, typer.Argument(help="The token to revoke.")]) -> None:
+    """Revoke a token: API processes refuse it within FRONTDESK_TOKEN_CACHE_SECONDS."""
+    from domain import tokens
+    from domain.ports import SystemClock
+
+    settings = _settings()
+    url = _database(settings)
+    revoked = _with_runtime(settings, url, lambda: tokens.revoke(token, SystemClock().now()))
+    if not revoked:
+        _fail("no such token, or it was revoked already")
+    typer.echo("Token revoked.", err=True)
+
+
 @token_cli.command("create")
 def token_create(
     role: Annotated[str, typer.Option(help="CUSTOMER, AGENT, LEAD, ADMIN or PARTNER.")],

@@ -6,6 +6,7 @@ fast lookup key; the secret itself is never stored.
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from domain.access import Principal
 from domain.enums import Role
@@ -40,6 +41,14 @@ async def issue(
         agent_id=agent.id if agent else None,
     )
     return token
+
+
+async def revoke(token: str, now: datetime) -> bool:
+    """Revoke a token for good; False if it is unknown or already revoked."""
+    revoked = await ApiToken.filter(token_hash=digest(token), revoked_at=None).update(
+        revoked_at=now
+    )
+    return bool(revoked)
 
 
 async def principal_for(token: str) -> Principal | None:

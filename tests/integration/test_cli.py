@@ -147,3 +147,17 @@ async def test_token_create_refuses_bad_input_and_writes_nothing(
     assert message in result.stderr
     assert await ApiToken.all().count() == 0
     assert await Customer.all().count() == 0
+
+
+async def test_token_revoke_stops_a_token_and_says_so(db: str) -> None:
+    created = run("token", "create", "--role", "ADMIN", "--name", "ops", env={"DATABASE_URL": db})
+    token = created.stdout.strip()
+    assert await principal_for(token) is not None
+
+    revoked = run("token", "revoke", token, env={"DATABASE_URL": db})
+    again = run("token", "revoke", token, env={"DATABASE_URL": db})
+
+    assert (revoked.returncode, revoked.stderr.strip()) == (0, "Token revoked.")
+    assert await principal_for(token) is None
+    assert again.returncode == 2
+    assert "revoked already" in again.stderr
