@@ -5,7 +5,6 @@ setting, and exit status 2; nothing half-starts.
 """
 
 import asyncio
-import logging
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -14,63 +13,21 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from app import database
-from app.settings import Settings, SettingsError, load_settings
+from app.command_support import database_or_exit, fail, settings_or_exit, with_runtime
+from app.settings import SettingsError
+from app.token_commands import token_cli
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-token_cli = typer.Typer(no_args_is_help=True, help="Create API tokens.")
 cli.add_typer(token_cli, name="token")
 
 T = TypeVar("T")
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"frontdesk: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def _settings() -> Settings:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        _fail(str(exc))
-        raise
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    if settings.log_level != "DEBUG":  # Tortoise logs every pool open and close at INFO
-        logging.getLogger("tortoise").setLevel(logging.WARNING)
-    return settings
-
-
-def _database(settings: Settings) -> str:
-    from app.runtime import prepare_database
-
-    try:
-        return prepare_database(settings)
-    except SettingsError as exc:
-        _fail(str(exc))
-        raise
-
-
-def _with_runtime(settings: Settings, url: str, job: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    from app.runtime import running
-
-    async def main() -> T:
-        async with running(settings, url):
-            return await job()
-
-    try:
-        return asyncio.run(main())
-    except SettingsError as exc:
-        _fail(str(exc))
-        raise
-
-
 @cli.command()
 def migrate() -> None:
     """Apply pending database migrations."""
-    settings = _settings()
-    url = _database(settings)
+    settings = settings_or_exit()
+    url = database_or_exit(settings)
     asyncio.run(database.apply_migrations(url))
     typer.echo("Database is up to date.", err=True)
 
@@ -82,8 +39,8 @@ def makemigrations(
     """Write a migration for model changes (developers)."""
     from app.migration_files import make_migrations
 
-    settings = _settings()
-    url = _database(settings)
+    settings = settings_or_exit()
+    url = database_or_exit(settings)
     asyncio.run(database.apply_migrations(url))
     paths = asyncio.run(make_migrations(url, name))
     typer.echo("\n".join(paths) if paths else "No changes detected.", err=True)
@@ -104,16 +61,16 @@ def seed_demo() -> None:
     """Load demo teams, agents, customers, tickets and tokens into an empty database."""
     from app import demo_data
 
-    settings = _settings()
-    url = _database(settings)
+    settings = settings_or_exit()
+    url = database_or_exit(settings)
     asyncio.run(database.apply_migrations(url))
 
     async def job() -> dict[str, str] | None:
         return None if await demo_data.is_seeded() else await demo_data.seed()
 
-    tokens = _with_runtime(settings, url, job)
+    tokens = with_runtime(settings, url, job)
     if tokens is None:
-        _fail("the database already holds data; demo data is only loaded into an empty one")
+        fail("the database already holds data; demo data is only loaded into an empty one")
     else:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         _print_tokens(tokens, settings.data_dir)
@@ -134,15 +91,15 @@ def serve(
     from app import demo_data
     from app.runtime import create_app
 
-    settings = _settings()
+    settings = settings_or_exit()
     if host:
         settings.host = host
     if port is not None:
         settings.port = port
-    url = _database(settings)
+    url = database_or_exit(settings)
     if settings.uses_embedded_database:
         asyncio.run(database.apply_migrations(url))
-        tokens = _with_runtime(
+        tokens = with_runtime(
             settings, url, lambda: _seed_if_empty(demo_data.is_seeded, demo_data.seed)
         )
         saved = settings.data_dir / "demo-tokens.txt"
@@ -172,12 +129,12 @@ def worker() -> None:
     """Consume tasks from the Redis broker (production; REDIS_URL required)."""
     from taskiq.api import run_receiver_task
 
-    settings = _settings()
+    settings = settings_or_exit()
     if not settings.redis_url:
-        _fail(
+        fail(
             "REDIS_URL: the worker needs a Redis broker; without it, 'serve' runs tasks in-process"
         )
-    url = _database(settings)
+    url = database_or_exit(settings)
 
     async def job() -> None:
         from app.runtime import running
@@ -189,7 +146,7 @@ def worker() -> None:
     try:
         asyncio.run(job())
     except SettingsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @cli.command()
@@ -202,9 +159,9 @@ def scheduler() -> None:
     from app.runtime import check_redis
     from tasks.broker import build_broker
 
-    settings = _settings()
+    settings = settings_or_exit()
     if not settings.redis_url:
-        _fail(
+        fail(
             "REDIS_URL: the scheduler needs a Redis broker; "
             "without it, 'serve' schedules in-process"
         )
@@ -220,7 +177,7 @@ def scheduler() -> None:
     try:
         asyncio.run(job())
     except SettingsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @cli.command("export-schema")
@@ -231,67 +188,12 @@ def export_schema() -> None:
     sys.stdout.write(schema.as_str() + "\n")
 
 
-@token_cli.command("revoke")
-def token_revoke(token: Annotated[str, typer.Argument(help="The token to revoke.")]) -> None:
-    """Revoke a token: API processes refuse it within FRONTDESK_TOKEN_CACHE_SECONDS."""
-    from domain import tokens
-    from domain.ports import SystemClock
-
-    settings = _settings()
-    url = _database(settings)
-    revoked = _with_runtime(settings, url, lambda: tokens.revoke(token, SystemClock().now()))
-    if not revoked:
-        _fail("no such token, or it was revoked already")
-    typer.echo("Token revoked.", err=True)
-
-
-@token_cli.command("create")
-def token_create(
-    role: Annotated[str, typer.Option(help="CUSTOMER, AGENT, LEAD, ADMIN or PARTNER.")],
-    email: Annotated[str | None, typer.Option(help="Customer or agent to issue it for.")] = None,
-    name: Annotated[str | None, typer.Option(help="Display name (and label).")] = None,
-) -> None:
-    """Create a token and print only the token on stdout (it cannot be shown again)."""
-    from domain import directory, tokens
-    from domain.enums import Role
-    from domain.errors import DomainError
-
-    try:
-        the_role = Role(role.upper())
-    except ValueError:
-        _fail(f"--role must be one of {', '.join(r.value for r in Role)}, got {role!r}")
-        raise
-    if the_role in (Role.CUSTOMER, Role.AGENT, Role.LEAD) and not email:
-        article = "an" if the_role.value[0] in "AEIOU" else "a"
-        _fail(f"--email is required for {article} {the_role.value} token")
-    settings = _settings()
-    url = _database(settings)
-    asyncio.run(database.apply_migrations(url))
-
-    async def job() -> str:
-        customer = agent = None
-        if email and the_role == Role.CUSTOMER:
-            customer = await directory.ensure_customer(email, name)
-        elif email and the_role != Role.PARTNER:
-            agent = await directory.ensure_agent(email, name, senior=the_role == Role.LEAD)
-        return await tokens.issue(
-            the_role, name=name or email or "", customer=customer, agent=agent
-        )
-
-    try:
-        token = _with_runtime(settings, url, job)
-    except DomainError as exc:
-        _fail(f"{exc.field or 'input'}: {exc.message}")
-        raise
-    sys.stdout.write(token + "\n")
-
-
 @cli.command("db-stop")
 def db_stop() -> None:
     """Stop the embedded PostgreSQL server of FRONTDESK_DATA_DIR."""
     from adapters.embedded_postgres import stop_embedded_postgres
 
-    settings = _settings()
+    settings = settings_or_exit()
     stopped = stop_embedded_postgres(settings.data_dir)
     typer.echo(
         "Embedded PostgreSQL stopped." if stopped else "No embedded PostgreSQL was running.",
