@@ -52,6 +52,8 @@ class Ticket(Model):
             Index(fields=("assignee_id", "status", "id"), name="ticket_assignee_status_idx"),
             Index(fields=("customer_id", "id"), name="ticket_customer_idx"),
             Index(fields=("status", "priority", "created_at"), name="ticket_queue_idx"),
+            Index(fields=("status", "id"), name="ticket_status_idx"),
+            Index(fields=("category_id", "id"), name="ticket_category_idx"),
             GinIndex(fields=("tags",), name="ticket_tags_gin"),
         )
 
