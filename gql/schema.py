@@ -20,14 +20,16 @@ from gql.errors import MaskedErrors
 from gql.execution import FrontdeskExecutionContext
 from gql.operation_name import RequireOperationName
 from gql.types.common import Node
-from gql.types.directory import AgentPayload, CategoryPayload, TeamPayload
-from gql.types.people import (
+from gql.types.directory import (
     Agent,
     AgentConnection,
+    AgentPayload,
     Category,
+    CategoryPayload,
     Customer,
     CustomerConnection,
     Team,
+    TeamPayload,
     Viewer,
 )
 from gql.types.tickets import AddMessagePayload, Message, Ticket, TicketConnection, TicketPayload

@@ -12,7 +12,6 @@ from domain.paging import page_size
 from gql import ids
 from gql.context import Info
 from gql.types import directory as d
-from gql.types import people as p
 from gql.types.common import Node, page_info
 from resolvers.errors import as_payload, as_query
 
@@ -24,7 +23,7 @@ async def agents(
     after: str | None = None,
     team_id: strawberry.ID | None = None,
     is_available: bool | None = None,
-) -> p.AgentConnection:
+) -> d.AgentConnection:
     principal = authenticated(info.context.principal)
     after_id = ids.decode_cursor(after)
     page = await directory.list_agents(
@@ -34,8 +33,8 @@ async def agents(
         page_size(first, 50),
         after_id,
     )
-    return p.AgentConnection(
-        edges=[p.AgentEdge(cursor=ids.cursor(a.id), node=cast(p.Agent, a)) for a in page.items],
+    return d.AgentConnection(
+        edges=[d.AgentEdge(cursor=ids.cursor(a.id), node=cast(d.Agent, a)) for a in page.items],
         page_info=page_info(page.items, page.has_next, after_id),
     )
 
@@ -43,40 +42,40 @@ async def agents(
 @as_query
 async def customers(
     info: Info, first: int | None = 50, after: str | None = None, search: str | None = None
-) -> p.CustomerConnection:
+) -> d.CustomerConnection:
     principal = authenticated(info.context.principal)
     after_id = ids.decode_cursor(after)
     page = await directory.list_customers(principal, search, page_size(first, 50), after_id)
-    return p.CustomerConnection(
+    return d.CustomerConnection(
         edges=[
-            p.CustomerEdge(cursor=ids.cursor(c.id), node=cast(p.Customer, c)) for c in page.items
+            d.CustomerEdge(cursor=ids.cursor(c.id), node=cast(d.Customer, c)) for c in page.items
         ],
         page_info=page_info(page.items, page.has_next, after_id),
     )
 
 
 @as_query
-async def teams(info: Info) -> list[p.Team]:
-    return cast(list[p.Team], await directory.list_teams(authenticated(info.context.principal)))
+async def teams(info: Info) -> list[d.Team]:
+    return cast(list[d.Team], await directory.list_teams(authenticated(info.context.principal)))
 
 
 @as_query
-async def categories(info: Info) -> list[p.Category]:
+async def categories(info: Info) -> list[d.Category]:
     principal = authenticated(info.context.principal)
-    return cast(list[p.Category], await directory.list_categories(principal))
+    return cast(list[d.Category], await directory.list_categories(principal))
 
 
 @as_query
-async def me(info: Info) -> p.Viewer:
+async def me(info: Info) -> d.Viewer:
     principal = authenticated(info.context.principal)
     loaders = info.context.loaders
     customer = await loaders.customer.load(principal.customer_id) if principal.customer_id else None
     agent = await loaders.agent.load(principal.agent_id) if principal.agent_id else None
-    return p.Viewer(
+    return d.Viewer(
         role=principal.role,
         name=principal.name or (agent.name if agent else customer.name if customer else ""),
-        customer=cast(p.Customer | None, customer),
-        agent=cast(p.Agent | None, agent),
+        customer=cast(d.Customer | None, customer),
+        agent=cast(d.Agent | None, agent),
     )
 
 
@@ -86,7 +85,7 @@ async def set_agent_availability(info: Info, input: d.SetAgentAvailabilityInput)
     agent = await directory.set_availability(
         principal, ids.decode_as("Agent", input.agent_id, "agentId"), input.is_available
     )
-    return d.AgentPayload(agent=cast(p.Agent, agent), user_errors=[])
+    return d.AgentPayload(agent=cast(d.Agent, agent), user_errors=[])
 
 
 def _skills(given: list[d.SkillInput]) -> dict[str, int]:
@@ -111,14 +110,14 @@ async def create_agent(info: Info, input: d.CreateAgentInput) -> d.AgentPayload:
             skills=_skills(input.skills),
         ),
     )
-    return d.AgentPayload(agent=cast(p.Agent, agent), user_errors=[])
+    return d.AgentPayload(agent=cast(d.Agent, agent), user_errors=[])
 
 
 @as_payload(d.TeamPayload)
 async def create_team(info: Info, input: d.CreateTeamInput) -> d.TeamPayload:
     principal = authenticated(info.context.principal)
     team = await directory.create_team(principal, input.name, enums.SupportTier(input.tier))
-    return d.TeamPayload(team=cast(p.Team, team), user_errors=[])
+    return d.TeamPayload(team=cast(d.Team, team), user_errors=[])
 
 
 @as_payload(d.CategoryPayload)
@@ -130,7 +129,7 @@ async def create_category(info: Info, input: d.CreateCategoryInput) -> d.Categor
         else ids.decode_as("Team", input.default_team_id, "defaultTeamId")
     )
     category = await directory.create_category(principal, input.key, input.name, team_id)
-    return d.CategoryPayload(category=cast(p.Category, category), user_errors=[])
+    return d.CategoryPayload(category=cast(d.Category, category), user_errors=[])
 
 
 @as_query

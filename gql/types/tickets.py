@@ -11,9 +11,9 @@ from gql import ids
 from gql.context import Info
 from gql.errors import as_query
 from gql.types.common import Node, PageInfo, UserError, page_info
+from gql.types.directory import Agent, Category, Customer, Team
 from gql.types.enums import Channel, Priority, SenderType, TicketStatus
 from gql.types.fields import global_id, relation, sourced_from
-from gql.types.people import Agent, Category, Customer, Team
 
 
 @strawberry.type
