@@ -25,19 +25,44 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def _server_url() -> str:
+def _server_url() -> tuple[str, bool]:
+    """(server URL, whether this session started the embedded server)."""
     if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
+        return os.environ["DATABASE_URL"], False
     from adapters.embedded_postgres import start_embedded_postgres
 
-    return start_embedded_postgres(TEST_DATA_DIR, database="postgres")
+    was_running = (TEST_DATA_DIR / "postgres" / "postmaster.pid").exists()
+    return start_embedded_postgres(TEST_DATA_DIR, database="postgres"), not was_running
+
+
+async def _drop_abandoned(admin: asyncpg.Connection) -> None:
+    """Test databases of sessions that were killed: nobody is connected to them."""
+    abandoned = await admin.fetch(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'frontdesk_test_%' "
+        "AND datname NOT IN (SELECT datname FROM pg_stat_activity WHERE datname IS NOT NULL)"
+    )
+    for row in abandoned:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}"')
+
+
+async def _stop_if_unused(admin: asyncpg.Connection) -> None:
+    """Stop the embedded server this session started, unless another session uses it."""
+    others = await admin.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'frontdesk_test_%'"
+    )
+    await admin.close()
+    if others == 0:
+        from adapters.embedded_postgres import stop_embedded_postgres
+
+        stop_embedded_postgres(TEST_DATA_DIR)
 
 
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
-    server = _server_url()
+    server, started = _server_url()
     name = f"frontdesk_test_{os.getpid()}_{secrets.token_hex(3)}"
     admin = await asyncpg.connect(**database.credentials(server))
+    await _drop_abandoned(admin)
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = _with_database(server, name)
     try:
@@ -47,7 +72,10 @@ async def database_url() -> AsyncIterator[str]:
     finally:
         await database.close_database()
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        if started:
+            await _stop_if_unused(admin)
+        else:
+            await admin.close()
 
 
 TABLES = "ticket_event, message, ticket, api_token, agent_skill, category, agent, team, customer"
