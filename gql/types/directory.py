@@ -11,11 +11,10 @@ import strawberry
 from strawberry import Parent
 
 from domain import models
-from domain.access import sees_teams
 from gql.context import Info
 from gql.types.common import Node, PageInfo, UserError
 from gql.types.enums import CustomerTier, Role, SupportTier
-from gql.types.fields import global_id, relation, sourced_from, staff_only
+from gql.types.fields import global_id, sourced_from, staff_only, team_relation
 
 
 @strawberry.type
@@ -25,9 +24,7 @@ class Category(Node):
     name: str
     is_type_of = sourced_from(models.Category)
 
-    default_team: "Team | None" = relation(
-        "team", "default_team_id", "Null unless the viewer is staff or a partner.", sees_teams
-    )
+    default_team: "Team | None" = team_relation("team", "default_team_id")
 
 
 @strawberry.type
@@ -48,9 +45,7 @@ class Team(Node):
     tier: SupportTier
     is_type_of = sourced_from(models.Team)
 
-    lead: "Agent | None" = relation(
-        "agent", "lead_id", "Null unless the viewer is staff or a partner.", sees_teams
-    )
+    lead: "Agent | None" = team_relation("agent", "lead_id")
 
 
 @strawberry.type

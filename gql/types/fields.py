@@ -13,7 +13,7 @@ from graphql import GraphQLResolveInfo
 from strawberry import Parent
 from strawberry.dataloader import DataLoader
 
-from domain.access import Principal
+from domain.access import Principal, sees_teams
 from gql import ids
 from gql.context import Context, Info
 from gql.direct_fields import direct_field
@@ -71,6 +71,11 @@ def relation(
         return direct(root, info)
 
     return direct_field(direct, typed, description)
+
+
+def team_relation(loader_name: str, attr: str) -> Any:
+    """A relation that shows team data: for staff and partners, null for customers."""
+    return relation(loader_name, attr, "Null unless the viewer is staff or a partner.", sees_teams)
 
 
 def staff(principal: Principal | None) -> bool:

@@ -6,14 +6,13 @@ import strawberry
 from strawberry import Parent
 
 from domain import models, paging, ticket_reads
-from domain.access import sees_teams
 from gql import ids
 from gql.context import Info
 from gql.errors import as_query
 from gql.types.common import Node, PageInfo, UserError, page_info
 from gql.types.directory import Agent, Category, Customer, Team
 from gql.types.enums import Channel, Priority, SenderType, TicketStatus
-from gql.types.fields import global_id, relation, sourced_from
+from gql.types.fields import global_id, relation, sourced_from, team_relation
 
 
 @strawberry.type
@@ -68,9 +67,7 @@ class Ticket(Node):
     reopen_count: int
     customer: Customer = relation("customer", "customer_id")
     assignee: Agent | None = relation("agent", "assignee_id")
-    team: Team | None = relation(
-        "team", "team_id", "Null unless the viewer is staff or a partner.", sees_teams
-    )
+    team: Team | None = team_relation("team", "team_id")
     category: Category | None = relation("category", "category_id")
     last_message: Message | None = relation(
         "last_message", "id", "The newest message this viewer may see."
