@@ -156,8 +156,9 @@ def scheduler() -> None:
     from taskiq.api import run_scheduler_task
     from taskiq.schedule_sources import LabelScheduleSource
 
-    from app.runtime import check_redis
-    from tasks.broker import build_broker
+    from app.intake_wiring import intake_factory
+    from app.runtime import build_tasks, check_redis
+    from domain.ports import SystemClock
 
     settings = settings_or_exit()
     if not settings.redis_url:
@@ -169,7 +170,7 @@ def scheduler() -> None:
 
     async def job() -> None:
         await check_redis(redis_url, settings.connect_timeout_seconds)
-        broker = build_broker(redis_url, settings.task_queue)
+        broker = build_tasks(settings, intake_factory(settings, SystemClock())).broker
         await broker.startup()
         typer.echo("Scheduler running", err=True)
         await run_scheduler_task(TaskiqScheduler(broker, [LabelScheduleSource(broker)]))

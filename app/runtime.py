@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,10 +20,12 @@ from taskiq.api import run_scheduler_task
 from taskiq.schedule_sources import LabelScheduleSource
 
 from app import database
+from app.intake_wiring import intake_factory
 from app.settings import Settings, SettingsError
 from domain.ports import Clock, SystemClock
+from domain.triage import Intake
 from gql.app import build_app
-from tasks.broker import build_broker
+from tasks.broker import Tasks, TaskSettings, build_broker
 
 log = logging.getLogger("frontdesk")
 
@@ -68,24 +70,46 @@ class Runtime:
     settings: Settings
     database_url: str
     clock: Clock
-    broker: AsyncBroker
+    tasks: Tasks
+
+    @property
+    def broker(self) -> AsyncBroker:
+        return self.tasks.broker
 
 
 @contextlib.asynccontextmanager
 async def running(
-    settings: Settings, database_url: str, *, clock: Clock | None = None
+    settings: Settings,
+    database_url: str,
+    *,
+    clock: Clock | None = None,
+    tasks: Tasks | None = None,
 ) -> AsyncIterator[Runtime]:
     """Open the database pool and the broker for the life of the block."""
     if settings.redis_url:
         await check_redis(settings.redis_url, settings.connect_timeout_seconds)
     await database.open_database(database_url, pool_size=settings.db_pool_size)
-    broker = build_broker(settings.redis_url, settings.task_queue)
-    await broker.startup()
+    the_clock = clock or SystemClock()
+    tasks = tasks or build_tasks(settings, intake_factory(settings, the_clock))
+    await tasks.broker.startup()
     try:
-        yield Runtime(settings, database_url, clock or SystemClock(), broker)
+        yield Runtime(settings, database_url, the_clock, tasks)
     finally:
-        await broker.shutdown()
+        await tasks.broker.shutdown()
         await database.close_database()
+
+
+def build_tasks(settings: Settings, intake: Callable[[], Intake]) -> Tasks:
+    return build_broker(
+        settings.redis_url,
+        intake,
+        TaskSettings(
+            queue_name=settings.task_queue,
+            redelivery_seconds=settings.task_redelivery_seconds,
+            sweep_seconds=settings.intake_sweep_seconds,
+            pending_grace_seconds=max(settings.intake_sweep_seconds, 10),
+        ),
+    )
 
 
 def freeze_startup_objects() -> None:
@@ -111,10 +135,12 @@ def in_process_scheduler(broker: AsyncBroker) -> "asyncio.Task[None]":
 def create_app(settings: Settings, database_url: str, *, clock: Clock | None = None) -> Starlette:
     """The API with its lifespan: pool and broker open while it serves."""
     the_clock = clock or SystemClock()
+    intake = intake_factory(settings, the_clock)
+    tasks = build_tasks(settings, intake)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with running(settings, database_url, clock=the_clock) as runtime:
+        async with running(settings, database_url, clock=the_clock, tasks=tasks) as runtime:
             app.state.runtime = runtime
             scheduler = None if settings.redis_url else in_process_scheduler(runtime.broker)
             freeze_startup_objects()
@@ -134,5 +160,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         max_body_bytes=settings.max_body_bytes,
         graphiql=settings.graphiql,
         token_cache_seconds=settings.token_cache_seconds,
+        intake=intake(),
+        triage=tasks.triage,
         lifespan=lifespan,
     )

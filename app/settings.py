@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     token_cache_seconds: float = Field(default=5.0, ge=0, le=300)
     task_queue: str = Field(default="frontdesk:tasks", min_length=1, max_length=100)
     connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Intake: classifier trust, routing score weights, timeouts (docs/intake.md).
+    triage_confidence_threshold: float = Field(default=0.5, ge=0, le=1)
+    category_model_dir: Path | None = None
+    severity_model_dir: Path | None = None
+    routing_capacity_weight: float = Field(default=0.5, ge=0, le=100)
+    routing_skill_weight: float = Field(default=0.3, ge=0, le=100)
+    routing_handle_time_weight: float = Field(default=0.2, ge=0, le=100)
+    routing_skill_timeout_seconds: float = Field(default=900, gt=0)
+    task_redelivery_seconds: float = Field(default=60, ge=1)
+    intake_sweep_seconds: int = Field(default=30, ge=1, le=3600)
 
     @field_validator("database_url")
     @classmethod

@@ -6,6 +6,7 @@ see themselves only.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TypeVar
 
 from tortoise import connections
@@ -13,7 +14,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from domain import access, text_rules
+from domain import access, routing, text_rules
 from domain.access import Principal
 from domain.enums import CustomerTier, Role, SupportTier
 from domain.errors import Conflict, InvalidInput, NotFound
@@ -91,13 +92,54 @@ async def visible_customer(p: Principal, customer_id: int) -> Customer | None:
     return await Customer.get_or_none(id=customer_id)
 
 
-async def set_availability(p: Principal, agent_id: int, is_available: bool) -> Agent:
+async def _staff_visible_agent(p: Principal, agent_id: int) -> Agent:
     agent = await Agent.get_or_none(id=agent_id)
     if agent is None or not p.is_staff:
         raise NotFound("No such agent.", field="agentId")
+    return agent
+
+
+async def set_availability(p: Principal, agent_id: int, is_available: bool, now: datetime) -> Agent:
+    """An agent coming back is given queued work straight away, in the same transaction."""
+    agent = await _staff_visible_agent(p, agent_id)
     access.check_availability(p, agent.id, agent.team_id)
-    agent.is_available = is_available
-    await agent.save(update_fields=["is_available"])
+    async with in_transaction() as conn:
+        agent.is_available = is_available
+        await agent.save(update_fields=["is_available"], using_db=conn)
+        if is_available:
+            await routing.fill_agent(conn, agent.id, now)
+    await agent.refresh_from_db()
+    return agent
+
+
+@dataclass(frozen=True)
+class AgentChanges:
+    max_tickets: int | None = None
+    senior: bool | None = None
+    support_tier: SupportTier | None = None
+
+
+async def update_agent(p: Principal, agent_id: int, changes: AgentChanges, now: datetime) -> Agent:
+    """Admins (and leads, for their team) change capacity, seniority or tier.
+
+    Lowering ``max_tickets`` below the current load is allowed (the agent just
+    gets nothing new until under it); raising it pulls queued work at once.
+    """
+    agent = await _staff_visible_agent(p, agent_id)
+    access.require(
+        p.role == Role.ADMIN or (p.role == Role.LEAD and p.team_id == agent.team_id),
+        "Only admins and the team's lead may change an agent.",
+    )
+    if changes.max_tickets is not None and not 1 <= changes.max_tickets <= 1000:
+        raise InvalidInput("maxTickets must be between 1 and 1000.", field="maxTickets")
+    if changes == AgentChanges():
+        raise InvalidInput("Nothing to update: give maxTickets, senior or supportTier.")
+    async with in_transaction() as conn:
+        await conn.execute_query("SELECT id FROM agent WHERE id = $1 FOR UPDATE", [agent.id])
+        values = {k: v for k, v in vars(changes).items() if v is not None}
+        await Agent.filter(id=agent.id).using_db(conn).update(**values)
+        await routing.fill_agent(conn, agent.id, now)
+    await agent.refresh_from_db()
     return agent
 
 

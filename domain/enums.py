@@ -44,6 +44,31 @@ class Channel(StrEnum):
     WEB = "WEB"
 
 
+class TriageStatus(StrEnum):
+    """Whether the intake worker has classified and prioritised the ticket yet."""
+
+    PENDING = "PENDING"
+    DONE = "DONE"
+
+
+class RoutingState(StrEnum):
+    """Where intake left the ticket: with an agent, in a queue, or for a human to triage."""
+
+    PENDING = "PENDING"
+    ASSIGNED = "ASSIGNED"
+    QUEUED = "QUEUED"
+    NEEDS_TRIAGE = "NEEDS_TRIAGE"
+
+
+class CategorySource(StrEnum):
+    """Who chose a ticket's category."""
+
+    SUBMITTED = "SUBMITTED"
+    MODEL = "MODEL"
+    KEYWORDS = "KEYWORDS"
+    AGENT = "AGENT"
+
+
 class SenderType(StrEnum):
     CUSTOMER = "CUSTOMER"
     AGENT = "AGENT"
@@ -57,6 +82,12 @@ class Role(StrEnum):
     ADMIN = "ADMIN"
     PARTNER = "PARTNER"
 
+
+SUPPORT_TIER_RANK: dict[SupportTier, int] = {
+    SupportTier.L1: 1,
+    SupportTier.L2: 2,
+    SupportTier.L3: 3,
+}
 
 PRIORITY_RANK: dict[Priority, int] = {
     Priority.URGENT: 0,

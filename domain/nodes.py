@@ -4,7 +4,7 @@ from tortoise.models import Model
 
 from domain import access, directory, ticket_reads
 from domain.access import Principal
-from domain.models import Agent, Category, Team
+from domain.models import Agent, Category, RoutingRule, Team
 
 
 async def visible_object(p: Principal, type_name: str, pk: int) -> Model | None:
@@ -19,6 +19,7 @@ async def visible_object(p: Principal, type_name: str, pk: int) -> Model | None:
     readable: dict[str, tuple[type[Model], bool]] = {
         "Agent": (Agent, p.is_staff),  # as `agents` lists them
         "Team": (Team, access.sees_teams(p)),  # as `teams` lists them
+        "RoutingRule": (RoutingRule, p.is_staff),  # as `routingRules` lists them
     }
     model, allowed = readable[type_name]
     return await model.get_or_none(id=pk) if allowed else None

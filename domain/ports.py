@@ -41,3 +41,9 @@ class TextClassifier(Protocol):
     def classify(self, texts: Sequence[str]) -> list[TextGuess]:
         """One guess per text, in order; must be safe to call from a worker thread."""
         ...
+
+
+class TriageQueue(Protocol):
+    """Hands a committed ticket to the intake worker (Taskiq in production)."""
+
+    async def triage(self, ticket_id: int) -> None: ...

@@ -13,7 +13,7 @@ from tortoise.expressions import Q
 from domain import access, text_rules
 from domain.access import Principal
 from domain.enums import Priority, TicketStatus
-from domain.models import Message, Ticket
+from domain.models import Message, RoutingDecision, Ticket, TriageRecord
 from domain.paging import Page
 
 
@@ -105,3 +105,13 @@ async def last_messages(ticket_ids: Sequence[int], include_internal: bool) -> li
     )
     by_ticket = {r["ticket_id"]: Message._init_from_db(**dict(r)) for r in records}
     return [by_ticket.get(t) for t in ticket_ids]
+
+
+async def triage_records(ticket_ids: Sequence[int]) -> list[TriageRecord | None]:
+    found = {r.ticket_id: r for r in await TriageRecord.filter(ticket_id__in=list(ticket_ids))}
+    return [found.get(i) for i in ticket_ids]
+
+
+async def routing_decisions(ticket_ids: Sequence[int]) -> list[RoutingDecision | None]:
+    found = {r.ticket_id: r for r in await RoutingDecision.filter(ticket_id__in=list(ticket_ids))}
+    return [found.get(i) for i in ticket_ids]

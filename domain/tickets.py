@@ -5,21 +5,31 @@ database, then writes the change and its events in one transaction, with the
 ticket row locked so concurrent commands serialise instead of overwriting.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain import access, capacity, lifecycle, text_rules
+from domain import access, capacity, corrections, lifecycle, routing, text_rules
 from domain.access import Principal
-from domain.enums import Channel, Priority, Role, SenderType, TicketStatus
+from domain.enums import (
+    CategorySource,
+    Channel,
+    Priority,
+    Role,
+    RoutingState,
+    SenderType,
+    TicketStatus,
+)
 from domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from domain.events import record
 from domain.models import Agent, Category, Customer, Message, Ticket
-from domain.ports import Clock
+from domain.ports import Clock, TriageQueue
 
 ACTIVE = capacity.ACTIVE
+log = logging.getLogger("frontdesk.tickets")
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,14 @@ async def _customer_for(p: Principal, customer_id: int | None) -> int:
     return customer_id
 
 
-async def create_ticket(p: Principal, data: NewTicket, clock: Clock) -> Ticket:
+async def create_ticket(
+    p: Principal, data: NewTicket, clock: Clock, triage: TriageQueue | None = None
+) -> Ticket:
+    """Commit the ticket, then hand it to triage and return at once.
+
+    If handing over fails (broker down) the ticket is still saved with triage
+    PENDING, and the scheduled intake sweep hands it over again.
+    """
     if p.role == Role.PARTNER and data.customer_id is None:
         raise InvalidInput("Partners must name the customer (customerId).", field="customerId")
     subject = text_rules.subject(data.subject)
@@ -81,6 +98,7 @@ async def create_ticket(p: Principal, data: NewTicket, clock: Clock) -> Ticket:
             priority=data.priority or Priority.MEDIUM,
             priority_set_by_agent=data.priority is not None,
             category=category,
+            category_source=CategorySource.SUBMITTED if category else None,
             team_id=category.default_team_id if category else p.team_id,
             channel=data.channel,
             tags=tags,
@@ -90,10 +108,15 @@ async def create_ticket(p: Principal, data: NewTicket, clock: Clock) -> Ticket:
         )
         await record(conn, ticket.id, ("ticket.created",), p, now, data={"subject": subject})
     await ticket.refresh_from_db(fields=["number"])
+    if triage is not None:
+        try:
+            await triage.triage(ticket.id)
+        except Exception:
+            log.exception("Could not enqueue triage for ticket %s; the sweep will retry", ticket.id)
     return ticket
 
 
-async def _locked_visible(conn: BaseDBAsyncClient, p: Principal, ticket_id: int) -> Ticket:
+async def locked_visible(conn: BaseDBAsyncClient, p: Principal, ticket_id: int) -> Ticket:
     ticket = await Ticket.filter(id=ticket_id).select_for_update().using_db(conn).first()
     if ticket is None or not access.can_see_ticket(
         p, ticket.customer_id, ticket.team_id, ticket.assignee_id
@@ -136,15 +159,23 @@ async def _capacity_follows_status(
     if t.assignee_id is None or (before in ACTIVE) == (after in ACTIVE):
         return []
     if after not in ACTIVE:
+        if after == TicketStatus.RESOLVED:
+            await routing.record_handle_time(conn, t, t.assignee_id, now)
         await capacity.release(conn, t.assignee_id)
+        await routing.fill_agent(conn, t.assignee_id, now)
         return []
     if await capacity.reserve(conn, t.assignee_id):
         return []
     t.assignee_id = None
     if t.status == TicketStatus.IN_PROGRESS:
         t.status = TicketStatus.OPEN
+    t.routing_state = RoutingState.QUEUED
+    t.queued_at = now
     t.updated_at = now
-    await t.save(using_db=conn, update_fields=["assignee_id", "status", "updated_at"])
+    await t.save(
+        using_db=conn,
+        update_fields=["assignee_id", "status", "routing_state", "queued_at", "updated_at"],
+    )
     return ["ticket.unassigned"]
 
 
@@ -165,7 +196,7 @@ async def add_message(
     sender_type, sender = _sender(p)
     now = clock.now()
     async with in_transaction() as conn:
-        ticket = await _locked_visible(conn, p, ticket_id)
+        ticket = await locked_visible(conn, p, ticket_id)
         before = TicketStatus(ticket.status)
         change = lifecycle.add_message(_state(ticket), sender_type, internal, now)
         message = await Message.create(
@@ -194,7 +225,7 @@ async def change_status(p: Principal, ticket_id: int, target: TicketStatus, cloc
     access.check_status_target(p, target)
     now = clock.now()
     async with in_transaction() as conn:
-        ticket = await _locked_visible(conn, p, ticket_id)
+        ticket = await locked_visible(conn, p, ticket_id)
         before = TicketStatus(ticket.status)
         access.check_status_change(p, before, target)
         change = lifecycle.change_status(_state(ticket), target, now)
@@ -215,7 +246,7 @@ async def assign(p: Principal, ticket_id: int, agent_id: int, clock: Clock) -> T
     access.check_assign(p, agent_id)
     now = clock.now()
     async with in_transaction() as conn:
-        ticket = await _locked_visible(conn, p, ticket_id)
+        ticket = await locked_visible(conn, p, ticket_id)
         if ticket.status == TicketStatus.CLOSED:
             raise InvalidTransition("A closed ticket cannot be reassigned.", field="ticketId")
         access.check_take(p, ticket.assignee_id)
@@ -238,8 +269,15 @@ async def assign(p: Principal, ticket_id: int, agent_id: int, clock: Clock) -> T
                 await capacity.release(conn, previous)
         ticket.assignee_id = agent.id
         ticket.team_id = agent.team_id
+        ticket.routing_state = RoutingState.ASSIGNED
+        ticket.assigned_at = now
         ticket.updated_at = now
-        await ticket.save(using_db=conn, update_fields=["assignee_id", "team_id", "updated_at"])
+        await ticket.save(
+            using_db=conn,
+            update_fields=["assignee_id", "team_id", "routing_state", "assigned_at", "updated_at"],
+        )
+        if previous is not None and TicketStatus(ticket.status) in ACTIVE:
+            await routing.fill_agent(conn, previous, now)
         await record(
             conn, ticket.id, ("ticket.assigned",), p, now, data={"from": previous, "to": agent.id}
         )
@@ -254,7 +292,7 @@ async def update(p: Principal, ticket_id: int, changes: TicketUpdate, clock: Clo
         raise InvalidInput("Nothing to update: give priority, categoryKey or tags.")
     now = clock.now()
     async with in_transaction() as conn:
-        ticket = await _locked_visible(conn, p, ticket_id)
+        ticket = await locked_visible(conn, p, ticket_id)
         if ticket.status == TicketStatus.CLOSED:
             raise InvalidTransition("A closed ticket cannot be changed.", field="ticketId")
         diff: dict[str, object] = {}
@@ -262,9 +300,9 @@ async def update(p: Principal, ticket_id: int, changes: TicketUpdate, clock: Clo
             diff["priority"] = [ticket.priority, changes.priority.value]
             ticket.priority = changes.priority
             ticket.priority_set_by_agent = True
-        if category is not None:
+        if category is not None and category.id != ticket.category_id:
             diff["category"] = [ticket.category_id, category.id]
-            ticket.category_id = category.id
+            await corrections.record(conn, ticket, category.id, p, now)
         if tags is not None:
             diff["tags"] = [ticket.tags, tags]
             ticket.tags = tags

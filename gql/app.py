@@ -19,7 +19,8 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from domain import health
-from domain.ports import Clock
+from domain.ports import Clock, TriageQueue
+from domain.triage import Intake
 from gql import fast_post
 from gql.auth import PrincipalCache, authenticate
 from gql.errors import request_id
@@ -85,12 +86,20 @@ def build_app(
     *,
     clock: Clock,
     max_body_bytes: int,
+    intake: Intake | None = None,
+    triage: TriageQueue | None = None,
     graphiql: bool = True,
     token_cache_seconds: float = 0,
     lifespan: Callable[[Starlette], contextlib.AbstractAsyncContextManager[Any]] | None = None,
 ) -> Starlette:
     principals = PrincipalCache(token_cache_seconds)
-    view = FrontdeskGraphQL(schema, clock=clock, graphql_ide="graphiql" if graphiql else None)
+    view = FrontdeskGraphQL(
+        schema,
+        clock=clock,
+        intake=intake or Intake(clock),
+        triage=triage,
+        graphql_ide="graphiql" if graphiql else None,
+    )
 
     async def graphql_http(request: Request) -> Response:
         rid = _request_id(request.headers.get("x-request-id"))

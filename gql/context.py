@@ -13,8 +13,18 @@ from strawberry.types import Info as StrawberryInfo
 
 from domain import directory, ticket_reads
 from domain.access import Principal
-from domain.models import Agent, AgentSkill, Category, Customer, Message, Team
-from domain.ports import Clock
+from domain.models import (
+    Agent,
+    AgentSkill,
+    Category,
+    Customer,
+    Message,
+    RoutingDecision,
+    Team,
+    TriageRecord,
+)
+from domain.ports import Clock, TriageQueue
+from domain.triage import Intake
 
 
 @dataclass
@@ -26,6 +36,8 @@ class Loaders:
     category: DataLoader[int, Category | None] = field(init=False)
     skills: DataLoader[int, list[AgentSkill]] = field(init=False)
     last_message: DataLoader[int, Message | None] = field(init=False)
+    triage: DataLoader[int, TriageRecord | None] = field(init=False)
+    routing_decision: DataLoader[int, RoutingDecision | None] = field(init=False)
 
     def __post_init__(self) -> None:
         self.customer = DataLoader(lambda ids: directory.by_ids(Customer, ids))
@@ -33,6 +45,8 @@ class Loaders:
         self.team = DataLoader(lambda ids: directory.by_ids(Team, ids))
         self.category = DataLoader(lambda ids: directory.by_ids(Category, ids))
         self.skills = DataLoader(directory.skills_by_agent)
+        self.triage = DataLoader(ticket_reads.triage_records)
+        self.routing_decision = DataLoader(ticket_reads.routing_decisions)
         self.last_message = DataLoader(
             lambda ids: ticket_reads.last_messages(ids, self.include_internal)
         )
@@ -44,6 +58,8 @@ class Context:
     principal: Principal | None
     clock: Clock
     loaders: Loaders
+    intake: Intake
+    triage: TriageQueue | None = None
     response: Any = None
 
 

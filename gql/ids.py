@@ -5,7 +5,7 @@ import binascii
 
 from domain.errors import InvalidInput
 
-TYPES = frozenset({"Ticket", "Message", "Customer", "Agent", "Team", "Category"})
+TYPES = frozenset({"Ticket", "Message", "Customer", "Agent", "Team", "Category", "RoutingRule"})
 
 
 def encode(type_name: str, pk: int) -> str:

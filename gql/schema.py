@@ -32,8 +32,10 @@ from gql.types.directory import (
     TeamPayload,
     Viewer,
 )
+from gql.types.queues import QueueEntry
+from gql.types.routing import RoutingRule, RoutingRulePayload
 from gql.types.tickets import AddMessagePayload, Message, Ticket, TicketConnection, TicketPayload
-from resolvers import directory, tickets
+from resolvers import directory, routing, tickets, triage
 
 log = logging.getLogger("frontdesk.graphql.requests")
 
@@ -58,6 +60,10 @@ class Query:
     customers: CustomerConnection = strawberry.field(resolver=directory.customers)
     teams: list[Team] = strawberry.field(resolver=directory.teams)
     categories: list[Category] = strawberry.field(resolver=directory.categories)
+    # intake: queues and routing
+    queue: list[QueueEntry] = strawberry.field(resolver=routing.queue)
+    triage_queue: list[Ticket] = strawberry.field(resolver=triage.triage_queue)
+    routing_rules: list[RoutingRule] = strawberry.field(resolver=routing.routing_rules)
 
 
 @strawberry.type
@@ -75,6 +81,25 @@ class Mutation:
     create_agent: AgentPayload = strawberry.mutation(resolver=directory.create_agent)
     create_team: TeamPayload = strawberry.mutation(resolver=directory.create_team)
     create_category: CategoryPayload = strawberry.mutation(resolver=directory.create_category)
+    update_agent: AgentPayload = strawberry.mutation(resolver=routing.update_agent)
+    # intake: triage and routing setup
+    retriage_ticket: TicketPayload = strawberry.mutation(resolver=triage.retriage_ticket)
+    correct_ticket_category: TicketPayload = strawberry.mutation(
+        resolver=triage.correct_ticket_category
+    )
+    create_routing_rule: RoutingRulePayload = strawberry.mutation(
+        resolver=routing.create_routing_rule
+    )
+    update_routing_rule: RoutingRulePayload = strawberry.mutation(
+        resolver=routing.update_routing_rule
+    )
+    delete_routing_rule: RoutingRulePayload = strawberry.mutation(
+        resolver=routing.delete_routing_rule
+    )
+    update_category_routing: CategoryPayload = strawberry.mutation(
+        resolver=routing.update_category_routing
+    )
+    set_team_overflow: TeamPayload = strawberry.mutation(resolver=routing.set_team_overflow)
 
 
 class FrontdeskSchema(strawberry.Schema):
@@ -90,7 +115,7 @@ class FrontdeskSchema(strawberry.Schema):
 schema = FrontdeskSchema(
     query=Query,
     mutation=Mutation,
-    types=[Ticket, Message, Customer, Agent, Team, Category],
+    types=[Ticket, Message, Customer, Agent, Team, Category, RoutingRule],
     extensions=[
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),

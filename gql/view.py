@@ -24,7 +24,8 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from domain.access import Principal
-from domain.ports import Clock
+from domain.ports import Clock, TriageQueue
+from domain.triage import Intake
 from gql.context import Context, Loaders
 
 
@@ -45,9 +46,18 @@ class TextFrames(ASGIWebSocketAdapter):
 class FrontdeskGraphQL(GraphQL[Context, None]):
     websocket_adapter_class = TextFrames
 
-    def __init__(self, *args: Any, clock: Clock, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        clock: Clock,
+        intake: Intake,
+        triage: TriageQueue | None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.clock = clock
+        self.intake = intake
+        self.triage = triage
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         principal: Principal | None = request.scope.get("frontdesk.principal")
@@ -57,6 +67,8 @@ class FrontdeskGraphQL(GraphQL[Context, None]):
             principal=principal,
             clock=self.clock,
             loaders=Loaders(include_internal=include_internal),
+            intake=self.intake,
+            triage=self.triage,
             response=response,
         )
 

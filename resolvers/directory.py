@@ -83,7 +83,10 @@ async def me(info: Info) -> d.Viewer:
 async def set_agent_availability(info: Info, input: d.SetAgentAvailabilityInput) -> d.AgentPayload:
     principal = authenticated(info.context.principal)
     agent = await directory.set_availability(
-        principal, ids.decode_as("Agent", input.agent_id, "agentId"), input.is_available
+        principal,
+        ids.decode_as("Agent", input.agent_id, "agentId"),
+        input.is_available,
+        info.context.clock.now(),
     )
     return d.AgentPayload(agent=cast(d.Agent, agent), user_errors=[])
 

@@ -77,6 +77,7 @@ async def create_ticket(info: Info, input: t.CreateTicketInput) -> t.TicketPaylo
             tags=input.tags or [],
         ),
         info.context.clock,
+        info.context.triage,
     )
     return _ok(created)
 

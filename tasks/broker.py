@@ -1,28 +1,66 @@
-"""The one Taskiq broker, chosen by settings.
+"""The one Taskiq broker, chosen by settings, with every task registered on it.
 
 No Redis URL: ``InMemoryBroker`` (tasks run inside the API process, the
 embedded default and most tests). A Redis URL: the Redis stream broker with
 acknowledgements, consumed by ``frontdesk worker`` processes, with results kept
 in Redis for an hour so an operator (or a test) can see what a task returned.
+A message a worker took but never acknowledged (it died) is claimed again by
+another worker after ``redelivery_seconds``.
 """
 
-from taskiq import AsyncBroker, InMemoryBroker
-from taskiq_redis import RedisAsyncResultBackend, RedisStreamBroker
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from tasks import health
+from taskiq import AsyncBroker, InMemoryBroker
+from taskiq_redis import RedisAsyncResultBackend
+
+from domain.triage import Intake
+from tasks import health, intake
+from tasks.redis_stream import ReclaimingStreamBroker
 
 RESULT_SECONDS = 3600
 
 
-def build_broker(redis_url: str | None, queue_name: str = "frontdesk:tasks") -> AsyncBroker:
+@dataclass(frozen=True)
+class TaskSettings:
+    queue_name: str = "frontdesk:tasks"
+    redelivery_seconds: float = 60.0
+    sweep_seconds: int = 30
+    pending_grace_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class Tasks:
+    broker: AsyncBroker
+    triage: intake.BrokerTriageQueue
+
+
+def build_broker(
+    redis_url: str | None,
+    intake_factory: Callable[[], Intake],
+    settings: TaskSettings | None = None,
+) -> Tasks:
+    settings = settings or TaskSettings()
     broker: AsyncBroker
     if redis_url:
-        broker = RedisStreamBroker(url=redis_url, queue_name=queue_name).with_result_backend(
+        broker = ReclaimingStreamBroker(
+            url=redis_url,
+            queue_name=settings.queue_name,
+            idle_timeout=int(settings.redelivery_seconds * 1000),
+        ).with_result_backend(
             RedisAsyncResultBackend(
-                redis_url, result_ex_time=RESULT_SECONDS, prefix_str=f"{queue_name}:result"
+                redis_url,
+                result_ex_time=RESULT_SECONDS,
+                prefix_str=f"{settings.queue_name}:result",
             )
         )
     else:
         broker = InMemoryBroker()
     health.register(broker)
-    return broker
+    triage = intake.register(
+        broker,
+        intake_factory,
+        sweep_seconds=settings.sweep_seconds,
+        pending_grace_seconds=settings.pending_grace_seconds,
+    )
+    return Tasks(broker, triage)

@@ -78,7 +78,10 @@ async def database_url() -> AsyncIterator[str]:
             await admin.close()
 
 
-TABLES = "ticket_event, message, ticket, api_token, agent_skill, category, agent, team, customer"
+TABLES = (
+    "routing_rule, triage_record, routing_decision, category_correction, "
+    "ticket_event, message, ticket, api_token, agent_skill, category, agent, team, customer"
+)
 
 
 @pytest.fixture

@@ -45,9 +45,19 @@ async def create_team(*, name: str | None = None, tier: SupportTier = SupportTie
     return await Team.create(name=name or f"Team {next(_seq)}", tier=tier)
 
 
-async def create_category(key: str = "BILLING", *, team: Team | None = None) -> Category:
+async def create_category(
+    key: str = "BILLING",
+    *,
+    team: Team | None = None,
+    keywords: list[str] | None = None,
+    fallback: Team | None = None,
+) -> Category:
     return await Category.create(
-        key=key, name=key.title(), default_team_id=team.id if team else None
+        key=key,
+        name=key.title(),
+        default_team_id=team.id if team else None,
+        keywords=keywords or [],
+        fallback_team_id=fallback.id if fallback else None,
     )
 
 
@@ -58,6 +68,8 @@ async def create_agent(
     available: bool = True,
     senior: bool = False,
     skills: dict[Category, int] | None = None,
+    tier: SupportTier = SupportTier.L1,
+    current: int = 0,
 ) -> Agent:
     n = next(_seq)
     agent = await Agent.create(
@@ -67,6 +79,8 @@ async def create_agent(
         max_tickets=max_tickets,
         is_available=available,
         senior=senior,
+        support_tier=tier,
+        current_ticket_count=current,
     )
     for category, level in (skills or {}).items():
         await AgentSkill.create(agent_id=agent.id, category_id=category.id, level=level)

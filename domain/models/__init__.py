@@ -6,6 +6,7 @@ re-exported here. The schema changes only through ``migrations/``.
 
 from domain.models.auth import ApiToken
 from domain.models.catalogue import Category
+from domain.models.intake import CategoryCorrection, RoutingDecision, RoutingRule, TriageRecord
 from domain.models.people import Agent, AgentSkill, Customer, Team
 from domain.models.tickets import Message, Ticket, TicketEvent
 
@@ -14,9 +15,13 @@ __all__ = [
     "AgentSkill",
     "ApiToken",
     "Category",
+    "CategoryCorrection",
     "Customer",
     "Message",
+    "RoutingDecision",
+    "RoutingRule",
     "Team",
     "Ticket",
     "TicketEvent",
+    "TriageRecord",
 ]

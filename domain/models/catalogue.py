@@ -3,6 +3,7 @@
 from typing import Any
 
 from tortoise import fields
+from tortoise.contrib.postgres.fields import ArrayField
 from tortoise.models import Model
 
 
@@ -14,6 +15,13 @@ class Category(Model):
         "models.Team", related_name="default_categories", null=True, on_delete=fields.SET_NULL
     )
     default_team_id: int | None
+    # Used when a queued ticket waits past the skill timeout: anyone there may take it.
+    fallback_team: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
+        "models.Team", related_name="fallback_categories", null=True, on_delete=fields.SET_NULL
+    )
+    fallback_team_id: int | None
+    # Keyword rules: classify with these when no model is trained (lower-case words/phrases).
+    keywords = ArrayField("text", default=list)
 
     class Meta:
         table = "category"

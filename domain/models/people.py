@@ -28,6 +28,13 @@ class Team(Model):
         "models.Agent", related_name="led_teams", null=True, on_delete=fields.SET_NULL
     )
     lead_id: int | None
+    # Overflow: with more than ``overflow_threshold`` queued tickets, new ones go
+    # to ``overflow_team`` (the next tier up) instead of waiting here.
+    overflow_threshold = fields.IntField(null=True)
+    overflow_team: fields.ForeignKeyNullableRelation["Team"] = fields.ForeignKeyField(
+        "models.Team", related_name="overflow_from", null=True, on_delete=fields.SET_NULL
+    )
+    overflow_team_id: int | None
 
     class Meta:
         table = "team"
@@ -65,6 +72,9 @@ class AgentSkill(Model):
     )
     category_id: int
     level = fields.SmallIntField()
+    # Handle time in this category (assignment to resolution), a running mean.
+    handled_count = fields.IntField(default=0)
+    avg_handle_seconds = fields.FloatField(null=True)
 
     class Meta:
         table = "agent_skill"

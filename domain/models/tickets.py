@@ -9,7 +9,16 @@ from tortoise.fields.db_defaults import SqlDefault
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from domain.enums import Channel, Priority, SenderType, TicketStatus
+from domain.enums import (
+    CategorySource,
+    Channel,
+    Priority,
+    RoutingState,
+    SenderType,
+    SupportTier,
+    TicketStatus,
+    TriageStatus,
+)
 
 
 class Ticket(Model):
@@ -44,6 +53,17 @@ class Ticket(Model):
     resolved_at = fields.DatetimeField(null=True)
     closed_at = fields.DatetimeField(null=True)
     reopen_count = fields.IntField(default=0)
+    # Intake: what triage decided and where routing left the ticket.
+    triage_status = fields.CharEnumField(TriageStatus, max_length=8, default=TriageStatus.PENDING)
+    routing_state = fields.CharEnumField(RoutingState, max_length=12, default=RoutingState.PENDING)
+    category_source = fields.CharEnumField(CategorySource, max_length=10, null=True)
+    category_confidence = fields.FloatField(null=True)
+    priority_reasons: Any = fields.JSONField(default=list)
+    support_tier = fields.CharEnumField(SupportTier, max_length=4, default=SupportTier.L1)
+    requires_senior = fields.BooleanField(default=False)
+    queued_at = fields.DatetimeField(null=True)
+    widened_at = fields.DatetimeField(null=True)
+    assigned_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "ticket"
@@ -55,6 +75,8 @@ class Ticket(Model):
             Index(fields=("status", "id"), name="ticket_status_idx"),
             Index(fields=("category_id", "id"), name="ticket_category_idx"),
             GinIndex(fields=("tags",), name="ticket_tags_gin"),
+            Index(fields=("routing_state", "team_id"), name="ticket_routing_idx"),
+            Index(fields=("triage_status", "created_at"), name="ticket_triage_idx"),
         )
 
 

@@ -8,24 +8,41 @@ one type, not two.
 import strawberry
 
 from domain.enums import (
+    CategorySource,
     Channel,
     CustomerTier,
     Priority,
     Role,
+    RoutingState,
     SenderType,
     SupportTier,
     TicketStatus,
+    TriageStatus,
 )
 
-for _enum in (Channel, CustomerTier, Priority, Role, SenderType, SupportTier, TicketStatus):
+for _enum in (
+    CategorySource,
+    Channel,
+    CustomerTier,
+    Priority,
+    Role,
+    RoutingState,
+    SenderType,
+    SupportTier,
+    TicketStatus,
+    TriageStatus,
+):
     strawberry.enum(_enum)
 
 __all__ = [
+    "CategorySource",
     "Channel",
     "CustomerTier",
     "Priority",
     "Role",
+    "RoutingState",
     "SenderType",
     "SupportTier",
     "TicketStatus",
+    "TriageStatus",
 ]

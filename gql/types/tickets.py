@@ -11,8 +11,10 @@ from gql.context import Info
 from gql.errors import as_query
 from gql.types.common import Node, PageInfo, UserError, page_info
 from gql.types.directory import Agent, Category, Customer, Team
-from gql.types.enums import Channel, Priority, SenderType, TicketStatus
-from gql.types.fields import global_id, relation, sourced_from, team_relation
+from gql.types.enums import Channel, Priority, RoutingState, SenderType, TicketStatus
+from gql.types.fields import global_id, relation, sourced_from, staff, staff_only, team_relation
+from gql.types.routing import RoutingDecision
+from gql.types.triage import Triage
 
 
 @strawberry.type
@@ -71,6 +73,14 @@ class Ticket(Node):
     category: Category | None = relation("category", "category_id")
     last_message: Message | None = relation(
         "last_message", "id", "The newest message this viewer may see."
+    )
+    routing_state: RoutingState | None = staff_only("routing_state")
+    queued_at: datetime | None = staff_only("queued_at")
+    triage: Triage | None = relation(
+        "triage", "id", "Classifier label, confidence and priority reasons (staff).", staff
+    )
+    routing_decision: RoutingDecision | None = relation(
+        "routing_decision", "id", "Every candidate agent with its score parts (staff).", staff
     )
     is_type_of = sourced_from(models.Ticket)
 

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from tasks.broker import build_broker
+from domain.ports import SystemClock
+from domain.triage import Intake
+from tasks.broker import TaskSettings, build_broker
 
 pytestmark = pytest.mark.redis
 BIN = Path(sys.executable).parent
@@ -61,7 +63,7 @@ async def test_the_worker_process_consumes_the_queue(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    broker = build_broker(redis_url, stream)
+    broker = build_broker(redis_url, lambda: Intake(SystemClock()), TaskSettings(stream)).broker
     await broker.startup()
     try:
         ping = broker.find_task("frontdesk.ping")

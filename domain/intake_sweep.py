@@ -1,0 +1,89 @@
+"""The intake sweep: the safety net under the triage task, run on a schedule.
+
+It hands over again tickets whose triage never happened (broker down at
+creation, a task lost with its worker) and widens queued tickets nobody with
+the skill took within the skill timeout to their category's fallback team.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from domain import routing, routing_sql
+from domain.enums import RoutingState, SupportTier
+from domain.events import record
+from domain.models import Category, Ticket
+from domain.ports import TriageQueue
+from domain.triage import Intake
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    requeued: int
+    widened: int
+
+
+async def requeue_stragglers(queue: TriageQueue, older_than: datetime) -> int:
+    _, rows = await connections.get("default").execute_query(
+        "SELECT id FROM ticket WHERE triage_status = 'PENDING' AND updated_at < $1 "
+        "ORDER BY created_at LIMIT $2",
+        [older_than, BATCH],
+    )
+    for row in rows:
+        await queue.triage(row["id"])
+    return len(rows)
+
+
+async def _widen(intake: Intake, ticket_id: int, now: datetime) -> bool:
+    async with in_transaction() as conn:
+        ticket = (
+            await Ticket.filter(id=ticket_id, routing_state=RoutingState.QUEUED, widened_at=None)
+            .select_for_update(skip_locked=True)
+            .using_db(conn)
+            .first()
+        )
+        if ticket is None or ticket.category_id is None:
+            return False
+        category = await Category.filter(id=ticket.category_id).using_db(conn).first()
+        if category is None or category.fallback_team_id is None:
+            return False
+        ticket.widened_at = now
+        await ticket.save(using_db=conn, update_fields=["widened_at"])
+        await record(
+            conn,
+            ticket.id,
+            ("ticket.widened",),
+            None,
+            now,
+            data={"from_team": ticket.team_id, "to_team": category.fallback_team_id},
+        )
+        target = routing.Target(
+            team_id=category.fallback_team_id,
+            category_id=category.id,
+            support_tier=SupportTier(ticket.support_tier),
+            requires_senior=ticket.requires_senior,
+            widened=True,
+        )
+        await routing.route(conn, ticket, target, policy=intake.routing, now=now)
+    return True
+
+
+async def widen_stale(intake: Intake, now: datetime) -> int:
+    cutoff = routing.skill_timeout_cutoff(intake.routing, now)
+    _, rows = await connections.get("default").execute_query(
+        routing_sql.STALE_QUEUED, [cutoff, BATCH]
+    )
+    widened = 0
+    for row in rows:
+        widened += await _widen(intake, row["id"], now)
+    return widened
+
+
+async def sweep(intake: Intake, queue: TriageQueue, pending_grace_seconds: float) -> SweepReport:
+    now = intake.clock.now()
+    requeued = await requeue_stragglers(queue, now - timedelta(seconds=pending_grace_seconds))
+    return SweepReport(requeued=requeued, widened=await widen_stale(intake, now))

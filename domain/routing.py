@@ -1,0 +1,333 @@
+"""Routing: give a ticket to the best available agent, or queue it until one frees up.
+
+Score = w_capacity * (1 - current/max) + w_skill * (level/5) + w_aht * speed,
+where speed = mean / (mean + own) over the candidates' handle times in the
+category (0.5 when unknown, towards 1 for the fastest). Capacity is reserved
+with a guarded UPDATE, so concurrent routings never push an agent past
+``max_tickets`` and a ticket (locked by the caller) is assigned once.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from domain import capacity, routing_sql
+from domain.access import Principal
+from domain.enums import RoutingState, SupportTier
+from domain.events import record
+from domain.models import Team, Ticket
+
+
+@dataclass(frozen=True)
+class RoutingPolicy:
+    capacity_weight: float = 0.5
+    skill_weight: float = 0.3
+    handle_time_weight: float = 0.2
+    skill_timeout_seconds: float = 900.0
+    recorded_candidates: int = 100
+
+    def weights(self) -> dict[str, float]:
+        return {
+            "capacity": self.capacity_weight,
+            "skill": self.skill_weight,
+            "handleTime": self.handle_time_weight,
+        }
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the ticket should go: team, minimum tier, seniority, and whether the
+    skill requirement was dropped after the skill timeout."""
+
+    team_id: int | None
+    category_id: int | None
+    support_tier: SupportTier
+    requires_senior: bool = False
+    widened: bool = False
+
+
+@dataclass(frozen=True)
+class Candidate:
+    agent_id: int
+    current: int
+    max_tickets: int
+    skill_level: int
+    capacity: float
+    skill: float
+    handle_time: float
+    score: float
+
+    def as_json(self, chosen: bool) -> dict[str, Any]:
+        return {
+            "agentId": self.agent_id,
+            "current": self.current,
+            "maxTickets": self.max_tickets,
+            "skillLevel": self.skill_level,
+            "capacity": round(self.capacity, 6),
+            "skill": round(self.skill, 6),
+            "handleTime": round(self.handle_time, 6),
+            "score": round(self.score, 6),
+            "chosen": chosen,
+        }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: RoutingState
+    agent_id: int | None
+    team_id: int | None
+    reason: str
+
+
+async def candidates(
+    conn: BaseDBAsyncClient, target: Target, policy: RoutingPolicy
+) -> tuple[list[Candidate], int]:
+    """The best-scored candidates (at most ``recorded_candidates``) and how many there were."""
+    _, rows = await conn.execute_query(
+        routing_sql.CANDIDATES,
+        [
+            target.team_id,
+            target.category_id,
+            target.support_tier.value,
+            target.requires_senior,
+            target.widened,
+            policy.capacity_weight,
+            policy.skill_weight,
+            policy.handle_time_weight,
+            policy.recorded_candidates,
+        ],
+    )
+    found = [
+        Candidate(
+            r["id"],
+            r["current_ticket_count"],
+            r["max_tickets"],
+            r["level"],
+            r["capacity"],
+            r["skill"],
+            r["handle_time"],
+            r["score"],
+        )
+        for r in rows
+    ]
+    return found, (rows[0]["total"] if rows else 0)
+
+
+async def _reserve_best(conn: BaseDBAsyncClient, ranked: list[Candidate]) -> Candidate | None:
+    """First try each candidate without waiting on rows other routings hold; then wait
+    for the skipped ones, best first, so a busy moment never queues a ticket needlessly."""
+    skipped = []
+    for c in ranked:
+        reserved, _ = await conn.execute_query(routing_sql.RESERVE_NOWAIT, [c.agent_id])
+        if reserved:
+            return c
+        skipped.append(c)
+    for c in skipped:
+        if await capacity.reserve(conn, c.agent_id):
+            return c
+    return None
+
+
+async def _overflow(conn: BaseDBAsyncClient, target: Target) -> Target:
+    """A team whose queue is deeper than its threshold sends new tickets a tier up."""
+    if target.team_id is None:
+        return target
+    team = await Team.filter(id=target.team_id).using_db(conn).first()
+    if team is None or team.overflow_threshold is None or team.overflow_team_id is None:
+        return target
+    _, rows = await conn.execute_query(routing_sql.QUEUE_DEPTH, [team.id])
+    if rows[0]["depth"] <= team.overflow_threshold:
+        return target
+    upper = await Team.filter(id=team.overflow_team_id).using_db(conn).first()
+    if upper is None:
+        return target
+    tier = max(target.support_tier, SupportTier(upper.tier))
+    return Target(upper.id, target.category_id, tier, target.requires_senior, target.widened)
+
+
+async def _save_decision(
+    conn: BaseDBAsyncClient,
+    ticket_id: int,
+    *,
+    outcome: Outcome,
+    target: Target,
+    ranked: list[Candidate],
+    total: int,
+    policy: RoutingPolicy,
+    now: datetime,
+) -> None:
+    chosen = outcome.agent_id
+    listed = [c.as_json(c.agent_id == chosen) for c in ranked]
+    await conn.execute_query(
+        routing_sql.UPSERT_DECISION,
+        [
+            ticket_id,
+            outcome.state.value,
+            outcome.reason[:300],
+            outcome.team_id,
+            chosen,
+            target.support_tier.value,
+            target.requires_senior,
+            total,
+            orjson.dumps(listed).decode(),
+            orjson.dumps(policy.weights()).decode(),
+            now,
+        ],
+    )
+
+
+def _reason(target: Target, total: int, chosen: Candidate | None) -> str:
+    if chosen is not None:
+        return f"Best of {total} candidate(s), score {chosen.score:.3f}."
+    if total:
+        return f"All {total} candidate(s) filled up while routing; queued."
+    skill = "" if target.widened else " with the category skill"
+    return f"No available agent{skill} and free capacity at {target.support_tier} or above; queued."
+
+
+async def route(
+    conn: BaseDBAsyncClient,
+    ticket: Ticket,
+    target: Target,
+    *,
+    policy: RoutingPolicy,
+    now: datetime,
+    actor: Principal | None = None,
+) -> Outcome:
+    """Assign or queue ``ticket`` (locked by the caller, not assigned) and record why."""
+    if target.team_id is None:
+        reason = "No team handles this category; a lead must route it."
+        return await hold_for_triage(conn, ticket, reason, policy=policy, now=now, actor=actor)
+    target = await _overflow(conn, target)
+    ranked, total = await candidates(conn, target, policy)
+    chosen = await _reserve_best(conn, ranked)
+    state = RoutingState.ASSIGNED if chosen else RoutingState.QUEUED
+    agent_id = chosen.agent_id if chosen else None
+    outcome = Outcome(state, agent_id, target.team_id, _reason(target, total, chosen))
+    ticket.team_id = target.team_id
+    ticket.support_tier = target.support_tier
+    ticket.requires_senior = target.requires_senior
+    fields = ["team_id", "support_tier", "requires_senior"]
+    if chosen is not None:
+        ticket.assignee_id = chosen.agent_id
+        ticket.assigned_at = now
+        fields += ["assignee_id", "assigned_at"]
+    elif ticket.queued_at is None:
+        ticket.queued_at = now
+        fields.append("queued_at")
+    await _finish(conn, ticket, outcome, fields, actor=actor, now=now)
+    await _save_decision(
+        conn,
+        ticket.id,
+        outcome=outcome,
+        target=target,
+        ranked=ranked,
+        total=total,
+        policy=policy,
+        now=now,
+    )
+    return outcome
+
+
+async def hold_for_triage(
+    conn: BaseDBAsyncClient,
+    ticket: Ticket,
+    reason: str,
+    *,
+    policy: RoutingPolicy,
+    now: datetime,
+    actor: Principal | None = None,
+) -> Outcome:
+    """Park the ticket for a human to categorise; its team (if any) is kept."""
+    outcome = Outcome(RoutingState.NEEDS_TRIAGE, None, ticket.team_id, reason)
+    await _finish(conn, ticket, outcome, [], actor=actor, now=now)
+    target = Target(ticket.team_id, ticket.category_id, SupportTier(ticket.support_tier))
+    await _save_decision(
+        conn, ticket.id, outcome=outcome, target=target, ranked=[], total=0, policy=policy, now=now
+    )
+    return outcome
+
+
+_EVENT = {
+    RoutingState.ASSIGNED: "ticket.assigned",
+    RoutingState.QUEUED: "ticket.queued",
+    RoutingState.NEEDS_TRIAGE: "ticket.needs_triage",
+}
+
+
+async def _finish(
+    conn: BaseDBAsyncClient,
+    ticket: Ticket,
+    outcome: Outcome,
+    fields: list[str],
+    *,
+    actor: Principal | None,
+    now: datetime,
+) -> None:
+    ticket.routing_state = outcome.state
+    ticket.updated_at = now
+    await ticket.save(using_db=conn, update_fields=[*fields, "routing_state", "updated_at"])
+    data = {"team": outcome.team_id, "to": outcome.agent_id, "from": None, "by": "routing"}
+    await record(conn, ticket.id, (_EVENT[outcome.state],), actor, now, data=data)
+
+
+async def fill_agent(conn: BaseDBAsyncClient, agent_id: int, now: datetime) -> list[int]:
+    """Give a freed-up agent the most urgent, longest-waiting queued tickets they can take.
+
+    Runs inside the transaction that freed the agent. Queued tickets that other
+    transactions hold are skipped rather than waited for, so this never blocks.
+    """
+    _, agents = await conn.execute_query(
+        "SELECT team_id, support_tier, senior, max_tickets - current_ticket_count AS free "
+        "FROM agent WHERE id = $1 AND is_available FOR UPDATE",
+        [agent_id],
+    )
+    if not agents or agents[0]["free"] <= 0:
+        return []
+    a = agents[0]
+    _, rows = await conn.execute_query(
+        routing_sql.TAKEABLE, [agent_id, a["team_id"], a["support_tier"], a["senior"], a["free"]]
+    )
+    taken = []
+    for row in rows:
+        if not await capacity.reserve(conn, agent_id):
+            break
+        await conn.execute_query(
+            "UPDATE ticket SET assignee_id = $2, routing_state = 'ASSIGNED', assigned_at = $3, "
+            "updated_at = $3 WHERE id = $1",
+            [row["id"], agent_id, now],
+        )
+        await conn.execute_query(
+            "UPDATE routing_decision SET outcome = 'ASSIGNED', agent_id = $2, decided_at = $3, "
+            "reason = 'Taken from the queue when the agent had room.' WHERE ticket_id = $1",
+            [row["id"], agent_id, now],
+        )
+        await record(
+            conn,
+            row["id"],
+            ("ticket.assigned",),
+            None,
+            now,
+            data={"from": None, "to": agent_id, "by": "queue"},
+        )
+        taken.append(row["id"])
+    return taken
+
+
+async def record_handle_time(
+    conn: BaseDBAsyncClient, ticket: Ticket, agent_id: int, now: datetime
+) -> None:
+    """A resolved ticket teaches routing how fast its agent is in its category."""
+    if ticket.assigned_at is None or ticket.category_id is None:
+        return
+    seconds = max((now - ticket.assigned_at).total_seconds(), 0.0)
+    await conn.execute_query(
+        routing_sql.RECORD_HANDLE_TIME, [agent_id, ticket.category_id, seconds]
+    )
+
+
+def skill_timeout_cutoff(policy: RoutingPolicy, now: datetime) -> datetime:
+    return now - timedelta(seconds=policy.skill_timeout_seconds)

@@ -1,0 +1,224 @@
+"""Routing rules: ordered, admin-edited "when these hold, do that" before agent scoring.
+
+Stored as JSON, but only ever written after ``parse_conditions`` and
+``parse_actions`` accepted them, so a bad rule is refused with a message naming
+the field instead of failing later inside a worker. Evaluation is pure.
+"""
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from domain.enums import Channel, CustomerTier, Priority, SupportTier
+from domain.errors import InvalidInput
+
+MAX_VALUES = 50
+MAX_KEYWORD = 100
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """Every given condition must hold; an empty list or None means "any"."""
+
+    categories: tuple[str, ...] = ()
+    priorities: tuple[Priority, ...] = ()
+    customer_tiers: tuple[CustomerTier, ...] = ()
+    vip: bool | None = None
+    channels: tuple[Channel, ...] = ()
+    tags: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "categories": list(self.categories),
+            "priorities": [p.value for p in self.priorities],
+            "customer_tiers": [t.value for t in self.customer_tiers],
+            "vip": self.vip,
+            "channels": [c.value for c in self.channels],
+            "tags": list(self.tags),
+            "keywords": list(self.keywords),
+        }
+
+    @property
+    def is_empty(self) -> bool:
+        return self == Conditions()
+
+
+@dataclass(frozen=True)
+class Actions:
+    team_id: int | None = None
+    support_tier: SupportTier | None = None
+    require_senior: bool | None = None
+    add_tags: tuple[str, ...] = ()
+    set_priority: Priority | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "team_id": self.team_id,
+            "support_tier": self.support_tier.value if self.support_tier else None,
+            "require_senior": self.require_senior,
+            "add_tags": list(self.add_tags),
+            "set_priority": self.set_priority.value if self.set_priority else None,
+        }
+
+    @property
+    def is_empty(self) -> bool:
+        return self == Actions()
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: int
+    name: str
+    conditions: Conditions
+    actions: Actions
+    stop_processing: bool = False
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What rules can look at; ``text`` is subject and description."""
+
+    category_key: str | None
+    priority: Priority
+    priority_locked: bool
+    customer_tier: CustomerTier
+    vip: bool
+    channel: Channel
+    tags: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the rules decided; None means "not decided by a rule"."""
+
+    team_id: int | None = None
+    support_tier: SupportTier | None = None
+    requires_senior: bool = False
+    priority: Priority | None = None
+    tags: tuple[str, ...] = ()
+    applied: tuple[tuple[int, str], ...] = field(default=())
+
+
+def _values(raw: Mapping[str, Any], key: str, parse: Any, field_name: str) -> tuple[Any, ...]:
+    given = raw.get(key) or []
+    if not isinstance(given, list | tuple) or len(given) > MAX_VALUES:
+        raise InvalidInput(
+            f"{field_name} must be a list of at most {MAX_VALUES}.", field=field_name
+        )
+    try:
+        return tuple(dict.fromkeys(parse(v) for v in given))
+    except (ValueError, TypeError):
+        message = f"{field_name} holds a value that is not allowed."
+        raise InvalidInput(message, field=field_name) from None
+
+
+def _keyword(value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_KEYWORD:
+        raise ValueError(value)
+    return value.strip().lower()
+
+
+def _key(value: object) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_]{1,40}", value.strip()):
+        raise ValueError(value)
+    return value.strip().upper()
+
+
+def _flag(raw: Mapping[str, Any], key: str, field_name: str) -> bool | None:
+    value = raw.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise InvalidInput(f"{field_name} must be true, false or null.", field=field_name)
+    return value
+
+
+def parse_conditions(raw: Mapping[str, Any], categories: Iterable[str]) -> Conditions:
+    known = set(categories)
+    parsed = Conditions(
+        categories=_values(raw, "categories", _key, "conditions.categories"),
+        priorities=_values(raw, "priorities", Priority, "conditions.priorities"),
+        customer_tiers=_values(raw, "customer_tiers", CustomerTier, "conditions.customerTiers"),
+        vip=_flag(raw, "vip", "conditions.vip"),
+        channels=_values(raw, "channels", Channel, "conditions.channels"),
+        tags=_values(raw, "tags", _keyword, "conditions.tags"),
+        keywords=_values(raw, "keywords", _keyword, "conditions.keywords"),
+    )
+    unknown = [c for c in parsed.categories if c not in known]
+    if unknown:
+        raise InvalidInput(f"There is no category {unknown[0]!r}.", field="conditions.categories")
+    if parsed.is_empty:
+        raise InvalidInput(
+            "A rule needs at least one condition (a rule for everything would hide the others).",
+            field="conditions",
+        )
+    return parsed
+
+
+def parse_actions(raw: Mapping[str, Any], team_ids: Iterable[int]) -> Actions:
+    team_id = raw.get("team_id")
+    if team_id is not None and (isinstance(team_id, bool) or team_id not in set(team_ids)):
+        raise InvalidInput("No such team.", field="actions.teamId")
+    tier = raw.get("support_tier")
+    priority = raw.get("set_priority")
+    try:
+        parsed = Actions(
+            team_id=team_id,
+            support_tier=SupportTier(tier) if tier else None,
+            require_senior=_flag(raw, "require_senior", "actions.requireSenior"),
+            add_tags=_values(raw, "add_tags", _keyword, "actions.addTags"),
+            set_priority=Priority(priority) if priority else None,
+        )
+    except ValueError:
+        message = "An action holds a value that is not allowed."
+        raise InvalidInput(message, field="actions") from None
+    if parsed.is_empty:
+        raise InvalidInput("A rule needs at least one action.", field="actions")
+    return parsed
+
+
+def _matches(c: Conditions, f: Facts) -> bool:
+    text = f.text.lower()
+    return (
+        (not c.categories or f.category_key in c.categories)
+        and (not c.priorities or f.priority in c.priorities)
+        and (not c.customer_tiers or f.customer_tier in c.customer_tiers)
+        and (c.vip is None or f.vip == c.vip)
+        and (not c.channels or f.channel in c.channels)
+        and (not c.tags or any(t in f.tags for t in c.tags))
+        and (not c.keywords or any(re.search(rf"\b{re.escape(k)}\b", text) for k in c.keywords))
+    )
+
+
+def evaluate(rules: Sequence[Rule], facts: Facts) -> Plan:
+    """Apply matching rules in order; a later rule overrides an earlier one's choice.
+
+    A rule's new priority or tags are visible to the rules after it, so "set
+    URGENT" followed by "URGENT and TECHNICAL -> senior" works as written. An
+    agent's explicit priority is never overwritten.
+    """
+    plan = Plan()
+    for rule in rules:
+        if not _matches(rule.conditions, facts):
+            continue
+        a = rule.actions
+        tags = tuple(dict.fromkeys((*plan.tags, *a.add_tags)))
+        priority = a.set_priority if a.set_priority and not facts.priority_locked else None
+        plan = replace(
+            plan,
+            team_id=a.team_id if a.team_id is not None else plan.team_id,
+            support_tier=a.support_tier or plan.support_tier,
+            requires_senior=plan.requires_senior or bool(a.require_senior),
+            priority=priority or plan.priority,
+            tags=tags,
+            applied=(*plan.applied, (rule.id, rule.name)),
+        )
+        facts = replace(
+            facts,
+            priority=plan.priority or facts.priority,
+            tags=tuple(dict.fromkeys((*facts.tags, *a.add_tags))),
+        )
+        if rule.stop_processing:
+            break
+    return plan

@@ -1,0 +1,99 @@
+"""The SQL behind routing, kept in one place so its shape is easy to review.
+
+Queue order everywhere is: priority (URGENT first), then time in the queue, then
+id. Tiers compare as text ('L1' < 'L2' < 'L3').
+"""
+
+PRIORITY_ORDER = (
+    "CASE t.priority WHEN 'URGENT' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2 ELSE 3 END"
+)
+QUEUE_ORDER = f"{PRIORITY_ORDER}, t.queued_at, t.id"
+ACTIVE_STATUSES = "('OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER')"
+
+# $1 team, $2 category, $3 minimum tier, $4 senior required, $5 skill optional
+# (widened), $6..$8 weights (capacity, skill, handle time), $9 how many to return.
+CANDIDATES = """
+SELECT id, current_ticket_count, max_tickets, level, capacity, skill, handle_time,
+       $6::float8 * capacity + $7::float8 * skill + $8::float8 * handle_time AS score, total
+FROM (
+    SELECT a.id, a.current_ticket_count, a.max_tickets, COALESCE(s.level, 0) AS level,
+           1 - a.current_ticket_count::float8 / a.max_tickets AS capacity,
+           COALESCE(s.level, 0) / 5.0::float8 AS skill,
+           COALESCE(
+               avg(s.avg_handle_seconds) OVER ()
+               / NULLIF(avg(s.avg_handle_seconds) OVER () + s.avg_handle_seconds, 0),
+               0.5
+           ) AS handle_time,
+           count(*) OVER () AS total
+    FROM agent a
+    LEFT JOIN agent_skill s ON s.agent_id = a.id AND s.category_id = $2
+    WHERE a.team_id = $1 AND a.is_available AND a.current_ticket_count < a.max_tickets
+      AND a.support_tier >= $3 AND (a.senior OR NOT $4) AND ($5 OR s.id IS NOT NULL)
+) c
+ORDER BY score DESC, id
+LIMIT $9
+"""
+
+# Like capacity.reserve, but never waits on an agent another routing holds.
+RESERVE_NOWAIT = """
+UPDATE agent SET current_ticket_count = current_ticket_count + 1
+WHERE id = (
+    SELECT id FROM agent
+    WHERE id = $1 AND is_available AND current_ticket_count < max_tickets
+    FOR UPDATE SKIP LOCKED
+)
+"""
+
+QUEUE_DEPTH = (
+    "SELECT count(*) AS depth FROM ticket t "
+    f"WHERE t.routing_state = 'QUEUED' AND t.team_id = $1 AND t.status IN {ACTIVE_STATUSES}"
+)
+
+# $1 team; $2 limit; $3 offset.
+QUEUE_PAGE = f"""
+SELECT t.id FROM ticket t
+WHERE t.routing_state = 'QUEUED' AND t.team_id = $1 AND t.status IN {ACTIVE_STATUSES}
+ORDER BY {QUEUE_ORDER}
+LIMIT $2 OFFSET $3
+"""
+
+# $1 agent id, $2 team, $3 agent tier, $4 agent is senior, $5 how many.
+TAKEABLE = f"""
+SELECT t.id, t.category_id FROM ticket t
+WHERE t.routing_state = 'QUEUED' AND t.team_id = $2 AND t.status IN {ACTIVE_STATUSES}
+  AND t.support_tier <= $3 AND (NOT t.requires_senior OR $4)
+  AND (t.widened_at IS NOT NULL OR EXISTS (
+      SELECT 1 FROM agent_skill s WHERE s.agent_id = $1 AND s.category_id = t.category_id
+  ))
+ORDER BY {QUEUE_ORDER}
+LIMIT $5
+FOR UPDATE OF t SKIP LOCKED
+"""
+
+# $1 cutoff time: queued before it, not widened yet, and the category has a fallback.
+STALE_QUEUED = f"""
+SELECT t.id FROM ticket t JOIN category c ON c.id = t.category_id
+WHERE t.routing_state = 'QUEUED' AND t.widened_at IS NULL AND t.queued_at < $1
+  AND t.status IN {ACTIVE_STATUSES}
+  AND c.fallback_team_id IS NOT NULL AND c.fallback_team_id IS DISTINCT FROM t.team_id
+ORDER BY t.queued_at, t.id
+LIMIT $2
+"""
+
+UPSERT_DECISION = """
+INSERT INTO routing_decision (ticket_id, outcome, reason, team_id, agent_id, support_tier,
+    requires_senior, candidate_count, candidates, weights, decided_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11)
+ON CONFLICT (ticket_id) DO UPDATE SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason,
+    team_id = EXCLUDED.team_id, agent_id = EXCLUDED.agent_id,
+    support_tier = EXCLUDED.support_tier, requires_senior = EXCLUDED.requires_senior,
+    candidate_count = EXCLUDED.candidate_count, candidates = EXCLUDED.candidates,
+    weights = EXCLUDED.weights, decided_at = EXCLUDED.decided_at
+"""
+
+RECORD_HANDLE_TIME = """
+UPDATE agent_skill SET handled_count = handled_count + 1,
+    avg_handle_seconds = COALESCE(avg_handle_seconds, 0)
+        + ($3::float8 - COALESCE(avg_handle_seconds, 0)) / (handled_count + 1)
+WHERE agent_id = $1 AND category_id = $2
+"""

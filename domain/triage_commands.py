@@ -1,0 +1,103 @@
+"""What people do around intake: re-run triage, correct a category, read the queues."""
+
+from datetime import datetime
+
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from domain import access, corrections, routing_sql, text_rules
+from domain.access import Principal
+from domain.enums import Role, RoutingState, TicketStatus, TriageStatus
+from domain.errors import InvalidInput, InvalidTransition, NotFound
+from domain.events import record
+from domain.models import Category, Ticket
+from domain.ports import TriageQueue
+from domain.tickets import locked_visible
+from domain.triage import Intake, route_ticket
+
+MAX_PAGE = 200
+
+
+async def request_retriage(
+    p: Principal, ticket_id: int, now: datetime, queue: TriageQueue | None
+) -> Ticket:
+    """Classify and prioritise again (e.g. after a new model); routes it again only if
+    nobody has it yet. An agent's category or priority is kept."""
+    access.require_staff(p, "re-run triage")
+    async with in_transaction() as conn:
+        ticket = await locked_visible(conn, p, ticket_id)
+        if ticket.status == TicketStatus.CLOSED:
+            raise InvalidTransition("A closed ticket is not triaged again.", field="ticketId")
+        ticket.triage_status = TriageStatus.PENDING
+        ticket.updated_at = now
+        await ticket.save(using_db=conn, update_fields=["triage_status", "updated_at"])
+        await record(conn, ticket.id, ("ticket.triage_requested",), p, now)
+    if queue is not None:  # without one, the intake sweep hands it over
+        await queue.triage(ticket.id)
+    return ticket
+
+
+async def correct_category(
+    p: Principal, ticket_id: int, key: str, intake: Intake, now: datetime
+) -> Ticket:
+    """Set the right category (kept as training data) and, if nobody has the ticket
+    yet, route it by that category straight away."""
+    access.require_staff(p, "correct categories")
+    clean = text_rules.category_key(key, "categoryKey")
+    category = await Category.get_or_none(key=clean)
+    if category is None:
+        raise InvalidInput(f"There is no category {key!r}.", field="categoryKey")
+    async with in_transaction() as conn:
+        ticket = await locked_visible(conn, p, ticket_id)
+        if ticket.status == TicketStatus.CLOSED:
+            raise InvalidTransition("A closed ticket cannot be changed.", field="ticketId")
+        if ticket.category_id == category.id:
+            raise InvalidInput(f"The ticket is already in {category.key}.", field="categoryKey")
+        before = ticket.category_id
+        await corrections.record(conn, ticket, category.id, p, now)
+        ticket.updated_at = now
+        await ticket.save(
+            using_db=conn,
+            update_fields=["category_id", "category_source", "category_confidence", "updated_at"],
+        )
+        await record(
+            conn,
+            ticket.id,
+            ("ticket.category_corrected",),
+            p,
+            now,
+            data={"from": before, "to": category.id},
+        )
+        await route_ticket(conn, ticket, intake, now, actor=p)
+    return ticket
+
+
+def _page(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE:
+        raise InvalidInput(f"first must be between 1 and {MAX_PAGE}.", field="first")
+    return first
+
+
+async def queue(p: Principal, team_id: int, first: int, offset: int) -> list[Ticket]:
+    """A team's queued tickets in the order agents will get them."""
+    access.require(p.is_staff or p.role == Role.PARTNER, "Only staff may read queues.")
+    if p.role == Role.AGENT and p.team_id != team_id:
+        raise NotFound("No such team.", field="teamId")
+    if offset < 0:
+        raise InvalidInput("offset must not be negative.", field="offset")
+    _, rows = await connections.get("default").execute_query(
+        routing_sql.QUEUE_PAGE, [team_id, _page(first), offset]
+    )
+    ids = [r["id"] for r in rows]
+    by_id = {t.id: t for t in await Ticket.filter(id__in=ids)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+async def needing_triage(p: Principal, first: int) -> list[Ticket]:
+    """Tickets the classifier could not place, oldest first (leads and admins)."""
+    access.require(p.role in (Role.LEAD, Role.ADMIN), "Only leads and admins triage by hand.")
+    return (
+        await Ticket.filter(routing_state=RoutingState.NEEDS_TRIAGE, status__not="CLOSED")
+        .order_by("created_at", "id")
+        .limit(_page(first))
+    )

@@ -1,0 +1,187 @@
+"""Routing in the API: decisions with their score parts, queues, and admin-edited rules."""
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from strawberry import Parent
+from strawberry.scalars import JSON
+
+from domain import models
+from gql import ids
+from gql.context import Info
+from gql.types.common import Node, UserError
+from gql.types.directory import Agent, Team
+from gql.types.enums import RoutingState, SupportTier
+from gql.types.fields import global_id, sourced_from
+
+
+@strawberry.type
+class ScoreWeights:
+    capacity: float
+    skill: float
+    handle_time: float
+
+
+@strawberry.type
+class RoutingCandidate:
+    """One agent who could take the ticket, with each part of their score."""
+
+    agent_id: strawberry.ID
+    current_tickets: int
+    max_tickets: int
+    skill_level: int
+    capacity_score: float = strawberry.field(description="1 - current/max.")
+    skill_score: float = strawberry.field(description="skill level / 5.")
+    handle_time_score: float = strawberry.field(
+        description="mean / (mean + own) handle time in the category; 0.5 when unknown."
+    )
+    score: float
+    chosen: bool
+
+    @strawberry.field
+    async def agent(self, info: Info) -> Agent | None:
+        found = await info.context.loaders.agent.load(
+            ids.decode_as("Agent", self.agent_id, "agentId")
+        )
+        return found  # type: ignore[return-value]  # models map onto these types
+
+
+def _candidate(c: dict[str, Any]) -> RoutingCandidate:
+    return RoutingCandidate(
+        agent_id=strawberry.ID(ids.encode("Agent", c["agentId"])),
+        current_tickets=c["current"],
+        max_tickets=c["maxTickets"],
+        skill_level=c["skillLevel"],
+        capacity_score=c["capacity"],
+        skill_score=c["skill"],
+        handle_time_score=c["handleTime"],
+        score=c["score"],
+        chosen=c["chosen"],
+    )
+
+
+@strawberry.type
+class RoutingDecision:
+    reason: str
+    support_tier: SupportTier
+    requires_senior: bool
+    candidate_count: int = strawberry.field(
+        description="How many agents qualified; `candidates` lists the best 100."
+    )
+    decided_at: datetime
+
+    @strawberry.field
+    def outcome(root: Parent[models.RoutingDecision]) -> RoutingState:
+        return RoutingState(root.outcome)
+
+    @strawberry.field
+    def weights(root: Parent[models.RoutingDecision]) -> ScoreWeights:
+        w = root.weights
+        return ScoreWeights(capacity=w["capacity"], skill=w["skill"], handle_time=w["handleTime"])
+
+    @strawberry.field
+    def candidates(root: Parent[models.RoutingDecision]) -> list[RoutingCandidate]:
+        return [_candidate(c) for c in root.candidates]
+
+    @strawberry.field
+    async def team(root: Parent[models.RoutingDecision], info: Info) -> Team | None:
+        if root.team_id is None:
+            return None
+        return await info.context.loaders.team.load(root.team_id)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def agent(root: Parent[models.RoutingDecision], info: Info) -> Agent | None:
+        if root.agent_id is None:
+            return None
+        return await info.context.loaders.agent.load(root.agent_id)  # type: ignore[return-value]
+
+
+@strawberry.type
+class RoutingRule(Node):
+    """Conditions and actions use snake_case keys, as stored (see docs/intake.md)."""
+
+    id: strawberry.ID = global_id("RoutingRule")
+    position: int
+    name: str
+    enabled: bool
+    stop_processing: bool
+    conditions: JSON
+    created_at: datetime
+    updated_at: datetime
+    is_type_of = sourced_from(models.RoutingRule)
+
+    @strawberry.field(graphql_type=JSON)
+    def actions(root: Parent[models.RoutingRule]) -> Any:
+        """As given, with ``team_id`` as the team's global id."""
+        actions = dict(root.actions)
+        if actions.get("team_id") is not None:
+            actions["team_id"] = ids.encode("Team", actions["team_id"])
+        return actions
+
+
+@strawberry.input
+class RoutingRuleInput:
+    name: str
+    conditions: JSON = strawberry.field(
+        description="Any of: categories, priorities, customer_tiers, vip, channels, tags, "
+        "keywords. All given must hold."
+    )
+    actions: JSON = strawberry.field(
+        description="Any of: team_id (global id), support_tier, require_senior, add_tags, "
+        "set_priority."
+    )
+    position: int | None = None
+    enabled: bool = True
+    stop_processing: bool = False
+
+
+@strawberry.input
+class UpdateRoutingRuleInput:
+    rule_id: strawberry.ID
+    rule: RoutingRuleInput
+
+
+@strawberry.input
+class DeleteRoutingRuleInput:
+    rule_id: strawberry.ID
+
+
+@strawberry.type
+class RoutingRulePayload:
+    rule: RoutingRule | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class TicketIdInput:
+    ticket_id: strawberry.ID
+
+
+@strawberry.input
+class CorrectTicketCategoryInput:
+    ticket_id: strawberry.ID
+    category_key: str
+
+
+@strawberry.input
+class UpdateCategoryRoutingInput:
+    key: str
+    keywords: list[str] | None = None
+    default_team_id: strawberry.ID | None = strawberry.UNSET
+    fallback_team_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input
+class SetTeamOverflowInput:
+    team_id: strawberry.ID
+    overflow_threshold: int | None = None
+    overflow_team_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class UpdateAgentInput:
+    agent_id: strawberry.ID
+    max_tickets: int | None = None
+    senior: bool | None = None
+    support_tier: SupportTier | None = None

@@ -1,0 +1,49 @@
+"""Intake tasks: ``triage(ticket_id)`` for every new ticket, and the intake sweep.
+
+Thin wrappers: the work and its idempotence live in ``domain.triage`` and
+``domain.intake_sweep``. Tasks take ids, never objects.
+"""
+
+from collections.abc import Callable, Coroutine
+from dataclasses import asdict
+from typing import Any
+
+from taskiq import AsyncBroker, AsyncTaskiqDecoratedTask
+
+from domain.intake_sweep import sweep
+from domain.triage import Intake, triage_ticket
+
+TRIAGE_TASK = "frontdesk.triage"
+SWEEP_TASK = "frontdesk.intake_sweep"
+
+
+class BrokerTriageQueue:
+    """The ``TriageQueue`` port over a Taskiq task: enqueue and return."""
+
+    def __init__(self, task: AsyncTaskiqDecoratedTask[[int], Coroutine[Any, Any, bool]]) -> None:
+        self._task = task
+
+    async def triage(self, ticket_id: int) -> None:
+        await self._task.kiq(ticket_id)
+
+
+def register(
+    broker: AsyncBroker,
+    intake: Callable[[], Intake],
+    *,
+    sweep_seconds: int,
+    pending_grace_seconds: float,
+) -> BrokerTriageQueue:
+    """``intake`` is called per task so a worker builds its models lazily, once."""
+
+    @broker.task(task_name=TRIAGE_TASK)
+    async def triage(ticket_id: int) -> bool:
+        return await triage_ticket(intake(), ticket_id)
+
+    queue = BrokerTriageQueue(triage)
+
+    @broker.task(task_name=SWEEP_TASK, schedule=[{"interval": sweep_seconds}])
+    async def intake_sweep() -> dict[str, int]:
+        return asdict(await sweep(intake(), queue, pending_grace_seconds))
+
+    return queue

@@ -1,0 +1,286 @@
+"""Intake over GraphQL, as clients use it: createTicket is triaged and routed in the
+background; staff ask why; admins edit the rules; leads fix what the model missed."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from domain.enums import Role
+from domain.models import Category, CategoryCorrection, RoutingRule, Team
+from domain.triage import Intake
+from gql.app import build_app
+from tasks.broker import build_broker
+from tests.api.conftest import MAX_BODY
+from tests.factories import (
+    ManualClock,
+    create_agent,
+    create_category,
+    create_customer,
+    create_team,
+    gid,
+    gql,
+    token_for,
+)
+
+CREATE = """mutation Create($input: CreateTicketInput!) {
+  createTicket(input: $input) { ticket { id } userErrors { code message field } } }"""
+WHY = """query Why($id: ID!) { ticket(id: $id) {
+  routingState assignee { name }
+  triage { label confidence source modelVersion threshold priority runs
+           priorityReasons { rule detail effect } appliedRules { name } }
+  routingDecision { outcome reason candidateCount team { name } agent { name }
+    weights { capacity skill handleTime }
+    candidates { agent { name } skillLevel capacityScore skillScore handleTimeScore score chosen } }
+} }"""
+RULE_FIELDS = "rule { id name position conditions actions } userErrors { code message field }"
+
+
+@pytest.fixture
+async def live(db: str, clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
+    """The API with triage running in-process, as `frontdesk serve` runs it."""
+    intake = Intake(clock)
+    tasks = build_broker(None, lambda: intake)
+    await tasks.broker.startup()
+    app = build_app(clock=clock, max_body_bytes=MAX_BODY, intake=intake, triage=tasks.triage)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://frontdesk.test") as c:
+        yield c
+    await tasks.broker.shutdown()
+
+
+async def why(client: httpx.AsyncClient, ticket_id: str, token: str) -> dict[str, Any]:
+    async with asyncio.timeout(30):
+        while True:
+            body = await gql(client, WHY, {"id": ticket_id}, token=token)
+            ticket: dict[str, Any] = body["data"]["ticket"]
+            if ticket["triage"] is not None or ticket["routingState"] is None:
+                return ticket
+            await asyncio.sleep(0.02)
+
+
+async def support_desk() -> tuple[Team, Category, Any, str]:
+    team = await create_team(name="Billing desk")
+    billing = await create_category("BILLING", team=team, keywords=["invoice", "refund"])
+    agent = await create_agent(team, skills={billing: 4})
+    return team, billing, agent, await token_for(Role.ADMIN)
+
+
+async def test_a_customer_ticket_is_classified_prioritised_and_assigned(
+    live: httpx.AsyncClient,
+) -> None:
+    _, _, agent, admin = await support_desk()
+    customer = await create_customer(vip=True)
+    as_customer = await token_for(Role.CUSTOMER, customer=customer)
+
+    created = await gql(
+        live,
+        CREATE,
+        {"input": {"subject": "Refund please", "description": "Invoice 42 was charged twice"}},
+        token=as_customer,
+    )
+    ticket_id = created["data"]["createTicket"]["ticket"]["id"]
+    seen = await why(live, ticket_id, admin)
+
+    assert seen["routingState"] == "ASSIGNED"
+    assert seen["assignee"] == {"name": agent.name}
+    triage = seen["triage"]
+    assert (triage["label"], triage["source"], triage["confidence"], triage["priority"]) == (
+        "BILLING",
+        "KEYWORDS",
+        1.0,
+        "HIGH",
+    )
+    assert [r["rule"] for r in triage["priorityReasons"]] == ["default", "vip_customer"]
+    decision = seen["routingDecision"]
+    assert (decision["outcome"], decision["candidateCount"], decision["team"]) == (
+        "ASSIGNED",
+        1,
+        {"name": "Billing desk"},
+    )
+    assert decision["weights"] == {"capacity": 0.5, "skill": 0.3, "handleTime": 0.2}
+    assert decision["candidates"] == [
+        {
+            "agent": {"name": agent.name},
+            "skillLevel": 4,
+            "capacityScore": 1.0,
+            "skillScore": 0.8,
+            "handleTimeScore": 0.5,
+            "score": 0.84,
+            "chosen": True,
+        }
+    ]
+
+    # the customer sees their ticket, but not the machinery behind it
+    own = await gql(live, WHY, {"id": ticket_id}, token=as_customer)
+    assert own["data"]["ticket"]["triage"] is None
+    assert own["data"]["ticket"]["routingDecision"] is None
+    assert own["data"]["ticket"]["routingState"] is None
+
+
+async def test_the_queue_lists_waiting_tickets_in_the_order_agents_get_them(
+    live: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    team, billing, agent, admin = await support_desk()
+    await agent.__class__.filter(id=agent.id).update(is_available=False)
+    customer = await create_customer()
+    ids = []
+    for subject in ("invoice question", "URGENT refund", "invoice copy"):
+        body = await gql(
+            live,
+            CREATE,
+            {
+                "input": {
+                    "subject": subject,
+                    "description": "x",
+                    "customerId": gid("Customer", customer.id),
+                }
+            },
+            token=admin,
+        )
+        ids.append(body["data"]["createTicket"]["ticket"]["id"])
+        await why(live, ids[-1], admin)
+        clock.advance(minutes=1)
+
+    query = """query Q($team: ID!) {
+      queue(teamId: $team) { position queuedAt ticket { id priority } } }"""
+    queue = (await gql(live, query, {"team": gid("Team", team.id)}, token=admin))["data"]["queue"]
+    assert [(e["position"], e["ticket"]["id"]) for e in queue] == [
+        (1, ids[1]),
+        (2, ids[0]),
+        (3, ids[2]),
+    ]
+
+    other = await create_agent(await create_team(), skills={billing: 1})
+    outsider = await token_for(Role.AGENT, agent=other)
+    refused = await gql(live, query, {"team": gid("Team", team.id)}, token=outsider)
+    assert refused["data"] is None
+    assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+    # the agent comes back: the head of the queue is theirs at once
+    mutation = """mutation A($input: SetAgentAvailabilityInput!) {
+      setAgentAvailability(input: $input) { agent { currentTicketCount } userErrors { code } } }"""
+    back = await gql(
+        live,
+        mutation,
+        {"input": {"agentId": gid("Agent", agent.id), "isAvailable": True}},
+        token=admin,
+    )
+    assert back["data"]["setAgentAvailability"]["agent"]["currentTicketCount"] == 3
+    assert (await gql(live, query, {"team": gid("Team", team.id)}, token=admin))["data"][
+        "queue"
+    ] == []
+
+
+async def test_admins_manage_routing_rules_and_bad_rules_change_nothing(
+    live: httpx.AsyncClient,
+) -> None:
+    team, _, _, admin = await support_desk()
+    create = f"""mutation C($input: RoutingRuleInput!) {{
+      createRoutingRule(input: $input) {{ {RULE_FIELDS} }} }}"""
+    good = {
+        "name": "Urgent billing to seniors",
+        "conditions": {"priorities": ["URGENT"], "categories": ["BILLING"]},
+        "actions": {"require_senior": True, "team_id": gid("Team", team.id)},
+    }
+    made = (await gql(live, create, {"input": good}, token=admin))["data"]["createRoutingRule"]
+    assert made["userErrors"] == []
+    assert made["rule"]["position"] == 10
+    assert made["rule"]["conditions"]["priorities"] == ["URGENT"]
+    assert made["rule"]["actions"]["team_id"] == gid("Team", team.id)
+    assert made["rule"]["actions"]["require_senior"] is True
+
+    for bad, field in [
+        ({**good, "conditions": {}}, "conditions"),
+        ({**good, "conditions": {"categories": ["NOPE"]}}, "conditions.categories"),
+        ({**good, "actions": {"team_id": gid("Agent", 1)}}, "actions.teamId"),
+        ({**good, "actions": {"set_priority": "SOON"}}, "actions"),
+        ({**good, "name": "  "}, "name"),
+    ]:
+        refused = (await gql(live, create, {"input": bad}, token=admin))["data"]
+        errors = refused["createRoutingRule"]["userErrors"]
+        assert [e["field"] for e in errors] == [field], bad
+    assert await RoutingRule.all().count() == 1
+
+    agent_token = await token_for(Role.AGENT, agent=await create_agent(team))
+    forbidden = await gql(live, create, {"input": good}, token=agent_token)
+    assert forbidden["data"]["createRoutingRule"]["userErrors"][0]["code"] == "FORBIDDEN"
+
+    update = f"""mutation U($input: UpdateRoutingRuleInput!) {{
+      updateRoutingRule(input: $input) {{ {RULE_FIELDS} }} }}"""
+    changed = await gql(  # position moves it; the whole rule is sent again
+        live,
+        update,
+        {
+            "input": {
+                "ruleId": made["rule"]["id"],
+                "rule": {**good, "name": "Renamed", "position": 5},
+            }
+        },
+        token=admin,
+    )
+    assert changed["data"]["updateRoutingRule"]["rule"]["name"] == "Renamed"
+    listed = await gql(live, "query R { routingRules { name position } }", token=admin)
+    assert listed["data"]["routingRules"] == [{"name": "Renamed", "position": 5}]
+
+    delete = f"""mutation D($input: DeleteRoutingRuleInput!) {{
+      deleteRoutingRule(input: $input) {{ {RULE_FIELDS} }} }}"""
+    await gql(live, delete, {"input": {"ruleId": made["rule"]["id"]}}, token=admin)
+    assert await RoutingRule.all().count() == 0
+
+
+async def test_a_lead_corrects_what_the_model_missed_and_it_is_routed(
+    live: httpx.AsyncClient,
+) -> None:
+    _, billing, agent, admin = await support_desk()
+    customer = await create_customer()
+    created = await gql(
+        live,
+        CREATE,
+        {
+            "input": {
+                "subject": "Hello",
+                "description": "Something odd",
+                "customerId": gid("Customer", customer.id),
+            }
+        },
+        token=admin,
+    )
+    ticket_id = created["data"]["createTicket"]["ticket"]["id"]
+    assert (await why(live, ticket_id, admin))["routingState"] == "NEEDS_TRIAGE"
+    listed = await gql(live, "query T { triageQueue { id } }", token=admin)
+    assert listed["data"]["triageQueue"] == [{"id": ticket_id}]
+
+    correct = """mutation C($input: CorrectTicketCategoryInput!) {
+      correctTicketCategory(input: $input) {
+        ticket { routingState category { key } assignee { name } } userErrors { code field } } }"""
+    bad = await gql(
+        live, correct, {"input": {"ticketId": ticket_id, "categoryKey": "NOPE"}}, token=admin
+    )
+    assert bad["data"]["correctTicketCategory"]["userErrors"] == [
+        {"code": "INVALID_INPUT", "field": "categoryKey"}
+    ]
+    fixed = await gql(
+        live, correct, {"input": {"ticketId": ticket_id, "categoryKey": "billing"}}, token=admin
+    )
+    assert fixed["data"]["correctTicketCategory"]["ticket"] == {
+        "routingState": "ASSIGNED",
+        "category": {"key": "BILLING"},
+        "assignee": {"name": agent.name},
+    }
+    corrections = await CategoryCorrection.all()
+    assert [(c.from_category_id, c.to_category_id) for c in corrections] == [(None, billing.id)]
+    assert (await gql(live, "query T { triageQueue { id } }", token=admin))["data"][
+        "triageQueue"
+    ] == []
+
+    retriage = """mutation R($input: TicketIdInput!) {
+      retriageTicket(input: $input) { userErrors { code } } }"""
+    await gql(live, retriage, {"input": {"ticketId": ticket_id}}, token=admin)
+    async with asyncio.timeout(30):
+        while (seen := await why(live, ticket_id, admin))["triage"]["runs"] != 2:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    assert seen["triage"]["source"] == "AGENT"  # an agent's category is not second-guessed
+    assert seen["assignee"] == {"name": agent.name}
