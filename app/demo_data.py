@@ -8,7 +8,7 @@ same rules (and writes the same events) as real use.
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from domain import directory, tickets, tokens
+from domain import directory, routing_setup, tickets, tokens
 from domain.access import Principal
 from domain.enums import Channel, CustomerTier, Priority, Role, SupportTier, TicketStatus
 from domain.models import Agent, Customer, Team
@@ -22,6 +22,16 @@ CATEGORIES = [
     ("RETURNS", "Returns and refunds", "Specialists"),
     ("TECHNICAL", "Technical problems", "Engineering"),
 ]
+# Keyword rules classify new tickets until a model is trained (frontdesk train-classifier).
+KEYWORDS = {
+    "BILLING": ["invoice", "billing", "charged", "charge", "payment", "vat", "receipt"],
+    "ACCOUNT": ["login", "log in", "password", "account", "sign in", "2fa", "email address"],
+    "SHIPPING": ["delivery", "shipping", "parcel", "tracking", "courier", "ship"],
+    "RETURNS": ["refund", "return", "exchange", "damaged", "broken item"],
+    "TECHNICAL": ["error", "bug", "crash", "api", "500", "timeout", "outage", "not loading"],
+}
+# Where a team's tickets go when nobody with the skill takes them in time.
+FALLBACK = {"Frontline": "Specialists", "Specialists": "Frontline", "Engineering": "Specialists"}
 TEAMS = [
     ("Frontline", SupportTier.L1),
     ("Specialists", SupportTier.L2),
@@ -177,6 +187,18 @@ async def seed() -> dict[str, str]:
     teams = {name: await directory.create_team(SEEDER, name, tier) for name, tier in TEAMS}
     for key, name, team in CATEGORIES:
         await directory.create_category(SEEDER, key, name, teams[team].id)
+        await routing_setup.update_category(
+            SEEDER, key, keywords=KEYWORDS[key], fallback_team_id=teams[FALLBACK[team]].id
+        )
+    await routing_setup.create_rule(
+        SEEDER,
+        routing_setup.RuleInput(
+            name="Urgent technical problems go to a senior engineer",
+            conditions={"priorities": ["URGENT"], "categories": ["TECHNICAL"]},
+            actions={"require_senior": True},
+        ),
+        datetime.now(UTC),
+    )
     agents: list[Agent] = []
     for name, email, team, senior, skills in AGENTS:
         agents.append(

@@ -21,6 +21,17 @@ log = logging.getLogger("frontdesk.intake")
 RECHECK_SECONDS = 10.0
 
 
+def latest_model_dir(data_dir: Path, kind: str) -> Path | None:
+    """``<data_dir>/models/<kind>/<LATEST>``, the directory training last wrote; None if none."""
+    pointer = data_dir / "models" / kind / "LATEST"
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    found = pointer.parent / name
+    return found if name and found.is_dir() else None
+
+
 class ModelSlot:
     """The current model of one kind: an explicit directory, or the latest trained one."""
 
@@ -34,8 +45,6 @@ class ModelSlot:
         self._lock = threading.Lock()
 
     def _wanted(self) -> Path | None:
-        from adapters.text_classifier import latest_model_dir
-
         return self._explicit or latest_model_dir(self._data_dir, self._kind)
 
     def __call__(self) -> TextClassifier | None:
@@ -72,6 +81,7 @@ def intake_factory(settings: Settings, clock: Clock) -> Callable[[], Intake]:
         category_model=ModelSlot(settings, "category", settings.category_model_dir),
         severity_model=ModelSlot(settings, "severity", settings.severity_model_dir),
         confidence_threshold=settings.triage_confidence_threshold,
+        reference_seconds=settings.routing_reference_seconds,
         routing=RoutingPolicy(
             capacity_weight=settings.routing_capacity_weight,
             skill_weight=settings.routing_skill_weight,

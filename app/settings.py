@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     routing_skill_weight: float = Field(default=0.3, ge=0, le=100)
     routing_handle_time_weight: float = Field(default=0.2, ge=0, le=100)
     routing_skill_timeout_seconds: float = Field(default=900, gt=0)
+    # How long a worker reuses categories, teams and rules before reading them again.
+    routing_reference_seconds: float = Field(default=2.0, ge=0, le=300)
     task_redelivery_seconds: float = Field(default=60, ge=1)
     intake_sweep_seconds: int = Field(default=30, ge=1, le=3600)
 

@@ -38,6 +38,15 @@ FROM generate_series(1, $1::int) AS g
 
 # One row per bulk ticket: 30% OPEN (40% of those assigned, 10% unclassified),
 # the rest further along and assigned to an agent of the category's team.
+# The bulk tickets are history: already triaged, so a server's intake sweep leaves them be.
+TRIAGED_SQL = """
+UPDATE ticket SET triage_status = 'DONE',
+    routing_state = CASE WHEN assignee_id IS NOT NULL THEN 'ASSIGNED'
+                         WHEN category_id IS NULL THEN 'NEEDS_TRIAGE' ELSE 'QUEUED' END,
+    queued_at = CASE WHEN assignee_id IS NULL THEN created_at END,
+    assigned_at = CASE WHEN assignee_id IS NOT NULL THEN updated_at END
+"""
+
 TICKETS_SQL = """
 WITH custs AS (SELECT array_agg(id ORDER BY id) AS ids FROM customer),
      cats AS (SELECT array_agg(id ORDER BY id) AS ids,
@@ -142,6 +151,7 @@ async def bulk_insert(url: str, tickets: int, extra_customers: int) -> None:
         before = await conn.fetchval("SELECT coalesce(max(id), 0) FROM ticket")
         started = time.perf_counter()
         await conn.execute(TICKETS_SQL, tickets)
+        await conn.execute(TRIAGED_SQL)
         log(f"  {tickets:,} tickets in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         status = await conn.execute(MESSAGES_SQL, before)

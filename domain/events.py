@@ -19,6 +19,19 @@ async def record(
     data: dict[str, Any] | None = None,
 ) -> None:
     """One row per event kind; ``actor`` None means the system did it."""
+    await record_each(conn, ticket_id, [(kind, data or {}) for kind in kinds], actor, now)
+
+
+async def record_each(
+    conn: BaseDBAsyncClient,
+    ticket_id: int,
+    events: list[tuple[str, dict[str, Any]]],
+    actor: Principal | None,
+    now: datetime,
+) -> None:
+    """Several events, each with its own data, in one statement."""
+    if not events:
+        return
     await TicketEvent.bulk_create(
         [
             TicketEvent(
@@ -27,10 +40,10 @@ async def record(
                 actor_role=actor.role.value if actor else "SYSTEM",
                 actor_id=(actor.agent_id or actor.customer_id) if actor else None,
                 actor_token_id=(actor.token_id or None) if actor else None,
-                data=data or {},
+                data=data,
                 created_at=now,
             )
-            for kind in kinds
+            for kind, data in events
         ],
         using_db=conn,
     )

@@ -13,9 +13,9 @@ from tortoise.transactions import in_transaction
 
 from domain import routing, routing_sql
 from domain.enums import RoutingState, SupportTier
-from domain.events import record
 from domain.models import Category, Ticket
 from domain.ports import TriageQueue
+from domain.ticket_writes import TicketWrites
 from domain.triage import Intake
 
 BATCH = 500
@@ -51,24 +51,20 @@ async def _widen(intake: Intake, ticket_id: int, now: datetime) -> bool:
         category = await Category.filter(id=ticket.category_id).using_db(conn).first()
         if category is None or category.fallback_team_id is None:
             return False
-        ticket.widened_at = now
-        await ticket.save(using_db=conn, update_fields=["widened_at"])
-        await record(
-            conn,
-            ticket.id,
-            ("ticket.widened",),
-            None,
-            now,
-            data={"from_team": ticket.team_id, "to_team": category.fallback_team_id},
-        )
+        writes = TicketWrites(ticket)
+        writes.set(widened_at=now)
+        writes.event("ticket.widened", from_team=ticket.team_id, to_team=category.fallback_team_id)
+        ref = await intake.reference.get(conn)
+        fallback = ref.teams.get(category.fallback_team_id)
         target = routing.Target(
             team_id=category.fallback_team_id,
             category_id=category.id,
-            support_tier=SupportTier(ticket.support_tier),
+            support_tier=fallback.tier if fallback else SupportTier(ticket.support_tier),
             requires_senior=ticket.requires_senior,
             widened=True,
         )
-        await routing.route(conn, ticket, target, policy=intake.routing, now=now)
+        await routing.route(conn, writes, target, policy=intake.routing, teams=ref.teams, now=now)
+        await writes.flush(conn, None, now)
     return True
 
 

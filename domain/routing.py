@@ -1,12 +1,14 @@
 """Routing: give a ticket to the best available agent, or queue it until one frees up.
 
 Score = w_capacity * (1 - current/max) + w_skill * (level/5) + w_aht * speed,
-where speed = mean / (mean + own) over the candidates' handle times in the
-category (0.5 when unknown, towards 1 for the fastest). Capacity is reserved
+where speed = mean / (mean + own): the category's mean handle time against the
+agent's own in that category (0.5 when either is unknown, towards 1 for the
+fastest). Capacity is reserved
 with a guarded UPDATE, so concurrent routings never push an agent past
 ``max_tickets`` and a ticket (locked by the caller) is assigned once.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,10 +17,11 @@ import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain import capacity, routing_sql
-from domain.access import Principal
 from domain.enums import RoutingState, SupportTier
 from domain.events import record
-from domain.models import Team, Ticket
+from domain.intake_reference import TeamInfo
+from domain.models import Ticket
+from domain.ticket_writes import TicketWrites
 
 
 @dataclass(frozen=True)
@@ -84,22 +87,21 @@ class Outcome:
 
 async def candidates(
     conn: BaseDBAsyncClient, target: Target, policy: RoutingPolicy
-) -> tuple[list[Candidate], int]:
-    """The best-scored candidates (at most ``recorded_candidates``) and how many there were."""
-    _, rows = await conn.execute_query(
-        routing_sql.CANDIDATES,
-        [
-            target.team_id,
-            target.category_id,
-            target.support_tier.value,
-            target.requires_senior,
-            target.widened,
-            policy.capacity_weight,
-            policy.skill_weight,
-            policy.handle_time_weight,
-            policy.recorded_candidates,
-        ],
-    )
+) -> list[Candidate]:
+    """The best-scored candidates, best first (at most ``recorded_candidates``)."""
+    params = [
+        target.team_id,
+        target.category_id,
+        target.support_tier.value,
+        target.requires_senior,
+        target.widened,
+        policy.capacity_weight,
+        policy.skill_weight,
+        policy.handle_time_weight,
+        policy.recorded_candidates,
+    ]
+    _, rows = await conn.execute_query(routing_sql.CANDIDATES, params)
+    w = policy
     found = [
         Candidate(
             r["id"],
@@ -109,14 +111,35 @@ async def candidates(
             r["capacity"],
             r["skill"],
             r["handle_time"],
-            r["score"],
+            w.capacity_weight * r["capacity"]
+            + w.skill_weight * r["skill"]
+            + w.handle_time_weight * r["handle_time"],
         )
         for r in rows
     ]
-    return found, (rows[0]["total"] if rows else 0)
+    return found
 
 
-async def _reserve_best(conn: BaseDBAsyncClient, ranked: list[Candidate]) -> Candidate | None:
+async def count_candidates(
+    conn: BaseDBAsyncClient, target: Target, policy: RoutingPolicy, listed: int
+) -> int:
+    """How many qualified: the list's length unless it was cut at its limit."""
+    if listed < policy.recorded_candidates:
+        return listed
+    _, rows = await conn.execute_query(
+        routing_sql.CANDIDATE_COUNT,
+        [
+            target.team_id,
+            target.category_id,
+            target.support_tier.value,
+            target.requires_senior,
+            target.widened,
+        ],
+    )
+    return int(rows[0]["total"])
+
+
+async def reserve_best(conn: BaseDBAsyncClient, ranked: list[Candidate]) -> Candidate | None:
     """First try each candidate without waiting on rows other routings hold; then wait
     for the skipped ones, best first, so a busy moment never queues a ticket needlessly."""
     skipped = []
@@ -131,20 +154,20 @@ async def _reserve_best(conn: BaseDBAsyncClient, ranked: list[Candidate]) -> Can
     return None
 
 
-async def _overflow(conn: BaseDBAsyncClient, target: Target) -> Target:
+async def _overflow(
+    conn: BaseDBAsyncClient, target: Target, teams: Mapping[int, TeamInfo]
+) -> Target:
     """A team whose queue is deeper than its threshold sends new tickets a tier up."""
-    if target.team_id is None:
-        return target
-    team = await Team.filter(id=target.team_id).using_db(conn).first()
+    team = teams.get(target.team_id) if target.team_id is not None else None
     if team is None or team.overflow_threshold is None or team.overflow_team_id is None:
+        return target
+    upper = teams.get(team.overflow_team_id)
+    if upper is None:
         return target
     _, rows = await conn.execute_query(routing_sql.QUEUE_DEPTH, [team.id])
     if rows[0]["depth"] <= team.overflow_threshold:
         return target
-    upper = await Team.filter(id=team.overflow_team_id).using_db(conn).first()
-    if upper is None:
-        return target
-    tier = max(target.support_tier, SupportTier(upper.tier))
+    tier = max(target.support_tier, upper.tier)
     return Target(upper.id, target.category_id, tier, target.requires_senior, target.widened)
 
 
@@ -190,38 +213,41 @@ def _reason(target: Target, total: int, chosen: Candidate | None) -> str:
 
 async def route(
     conn: BaseDBAsyncClient,
-    ticket: Ticket,
+    writes: TicketWrites,
     target: Target,
     *,
     policy: RoutingPolicy,
+    teams: Mapping[int, TeamInfo],
     now: datetime,
-    actor: Principal | None = None,
 ) -> Outcome:
-    """Assign or queue ``ticket`` (locked by the caller, not assigned) and record why."""
+    """Assign or queue the locked, unassigned ticket of ``writes`` and record why.
+
+    Capacity is reserved here; the ticket's changes and events are left in
+    ``writes`` for the caller to flush with its own.
+    """
     if target.team_id is None:
         reason = "No team handles this category; a lead must route it."
-        return await hold_for_triage(conn, ticket, reason, policy=policy, now=now, actor=actor)
-    target = await _overflow(conn, target)
-    ranked, total = await candidates(conn, target, policy)
-    chosen = await _reserve_best(conn, ranked)
+        return await hold_for_triage(conn, writes, reason, policy=policy, now=now)
+    target = await _overflow(conn, target, teams)
+    ranked = await candidates(conn, target, policy)
+    chosen = await reserve_best(conn, ranked)
+    total = await count_candidates(conn, target, policy, len(ranked))
     state = RoutingState.ASSIGNED if chosen else RoutingState.QUEUED
     agent_id = chosen.agent_id if chosen else None
     outcome = Outcome(state, agent_id, target.team_id, _reason(target, total, chosen))
-    ticket.team_id = target.team_id
-    ticket.support_tier = target.support_tier
-    ticket.requires_senior = target.requires_senior
-    fields = ["team_id", "support_tier", "requires_senior"]
+    writes.set(
+        team_id=target.team_id,
+        support_tier=target.support_tier,
+        requires_senior=target.requires_senior,
+    )
     if chosen is not None:
-        ticket.assignee_id = chosen.agent_id
-        ticket.assigned_at = now
-        fields += ["assignee_id", "assigned_at"]
-    elif ticket.queued_at is None:
-        ticket.queued_at = now
-        fields.append("queued_at")
-    await _finish(conn, ticket, outcome, fields, actor=actor, now=now)
+        writes.set(assignee_id=chosen.agent_id, assigned_at=now)
+    elif writes.ticket.queued_at is None:
+        writes.set(queued_at=now)
+    _finish(writes, outcome)
     await _save_decision(
         conn,
-        ticket.id,
+        writes.ticket.id,
         outcome=outcome,
         target=target,
         ranked=ranked,
@@ -234,16 +260,16 @@ async def route(
 
 async def hold_for_triage(
     conn: BaseDBAsyncClient,
-    ticket: Ticket,
+    writes: TicketWrites,
     reason: str,
     *,
     policy: RoutingPolicy,
     now: datetime,
-    actor: Principal | None = None,
 ) -> Outcome:
     """Park the ticket for a human to categorise; its team (if any) is kept."""
+    ticket = writes.ticket
     outcome = Outcome(RoutingState.NEEDS_TRIAGE, None, ticket.team_id, reason)
-    await _finish(conn, ticket, outcome, [], actor=actor, now=now)
+    _finish(writes, outcome)
     target = Target(ticket.team_id, ticket.category_id, SupportTier(ticket.support_tier))
     await _save_decision(
         conn, ticket.id, outcome=outcome, target=target, ranked=[], total=0, policy=policy, now=now
@@ -258,20 +284,10 @@ _EVENT = {
 }
 
 
-async def _finish(
-    conn: BaseDBAsyncClient,
-    ticket: Ticket,
-    outcome: Outcome,
-    fields: list[str],
-    *,
-    actor: Principal | None,
-    now: datetime,
-) -> None:
-    ticket.routing_state = outcome.state
-    ticket.updated_at = now
-    await ticket.save(using_db=conn, update_fields=[*fields, "routing_state", "updated_at"])
-    data = {"team": outcome.team_id, "to": outcome.agent_id, "from": None, "by": "routing"}
-    await record(conn, ticket.id, (_EVENT[outcome.state],), actor, now, data=data)
+def _finish(writes: TicketWrites, outcome: Outcome) -> None:
+    writes.set(routing_state=outcome.state)
+    writes.event(_EVENT[outcome.state], team=outcome.team_id, to=outcome.agent_id, by="routing")
+    writes.events[-1][1]["from"] = None
 
 
 async def fill_agent(conn: BaseDBAsyncClient, agent_id: int, now: datetime) -> list[int]:

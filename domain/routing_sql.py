@@ -12,26 +12,34 @@ ACTIVE_STATUSES = "('OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER')"
 
 # $1 team, $2 category, $3 minimum tier, $4 senior required, $5 skill optional
 # (widened), $6..$8 weights (capacity, skill, handle time), $9 how many to return.
+# Handle-time speed compares the agent's mean with the category's: m / (m + own).
 CANDIDATES = """
-SELECT id, current_ticket_count, max_tickets, level, capacity, skill, handle_time,
-       $6::float8 * capacity + $7::float8 * skill + $8::float8 * handle_time AS score, total
-FROM (
-    SELECT a.id, a.current_ticket_count, a.max_tickets, COALESCE(s.level, 0) AS level,
-           1 - a.current_ticket_count::float8 / a.max_tickets AS capacity,
-           COALESCE(s.level, 0) / 5.0::float8 AS skill,
-           COALESCE(
-               avg(s.avg_handle_seconds) OVER ()
-               / NULLIF(avg(s.avg_handle_seconds) OVER () + s.avg_handle_seconds, 0),
-               0.5
-           ) AS handle_time,
-           count(*) OVER () AS total
-    FROM agent a
-    LEFT JOIN agent_skill s ON s.agent_id = a.id AND s.category_id = $2
-    WHERE a.team_id = $1 AND a.is_available AND a.current_ticket_count < a.max_tickets
-      AND a.support_tier >= $3 AND (a.senior OR NOT $4) AND ($5 OR s.id IS NOT NULL)
-) c
-ORDER BY score DESC, id
+SELECT a.id, a.current_ticket_count, a.max_tickets, COALESCE(s.level, 0) AS level,
+       1 - a.current_ticket_count::float8 / a.max_tickets AS capacity,
+       COALESCE(s.level, 0) / 5.0::float8 AS skill,
+       COALESCE(c.avg_handle_seconds / NULLIF(c.avg_handle_seconds + s.avg_handle_seconds, 0),
+                0.5) AS handle_time
+FROM agent a
+JOIN category c ON c.id = $2
+LEFT JOIN agent_skill s ON s.agent_id = a.id AND s.category_id = $2
+WHERE a.team_id = $1 AND a.is_available AND a.current_ticket_count < a.max_tickets
+  AND a.support_tier >= $3 AND (a.senior OR NOT $4) AND ($5 OR s.id IS NOT NULL)
+ORDER BY $6::float8 * (1 - a.current_ticket_count::float8 / a.max_tickets)
+         + $7::float8 * (COALESCE(s.level, 0) / 5.0::float8)
+         + $8::float8 * COALESCE(
+               c.avg_handle_seconds / NULLIF(c.avg_handle_seconds + s.avg_handle_seconds, 0), 0.5
+           ) DESC,
+         a.id
 LIMIT $9
+"""
+
+# Only run when CANDIDATES came back full: how many qualified in all.
+CANDIDATE_COUNT = """
+SELECT count(*) AS total
+FROM agent a
+LEFT JOIN agent_skill s ON s.agent_id = a.id AND s.category_id = $2
+WHERE a.team_id = $1 AND a.is_available AND a.current_ticket_count < a.max_tickets
+  AND a.support_tier >= $3 AND (a.senior OR NOT $4) AND ($5 OR s.id IS NOT NULL)
 """
 
 # Like capacity.reserve, but never waits on an agent another routing holds.
@@ -92,8 +100,14 @@ ON CONFLICT (ticket_id) DO UPDATE SET outcome = EXCLUDED.outcome, reason = EXCLU
 """
 
 RECORD_HANDLE_TIME = """
-UPDATE agent_skill SET handled_count = handled_count + 1,
+WITH agent_mean AS (
+    UPDATE agent_skill SET handled_count = handled_count + 1,
+        avg_handle_seconds = COALESCE(avg_handle_seconds, 0)
+            + ($3::float8 - COALESCE(avg_handle_seconds, 0)) / (handled_count + 1)
+    WHERE agent_id = $1 AND category_id = $2
+)
+UPDATE category SET handled_count = handled_count + 1,
     avg_handle_seconds = COALESCE(avg_handle_seconds, 0)
         + ($3::float8 - COALESCE(avg_handle_seconds, 0)) / (handled_count + 1)
-WHERE agent_id = $1 AND category_id = $2
+WHERE id = $2
 """

@@ -2,7 +2,10 @@
 
 The whole step is one transaction on the locked ticket, guarded by
 ``triage_status``: a redelivered task finds DONE and does nothing, and a worker
-killed half-way commits nothing, so the redelivery starts from scratch.
+killed half-way commits nothing, so the redelivery starts from scratch. Round
+trips are what intake costs, so the step reads the ticket, its customer and the
+reference snapshot, and writes its changes with one UPDATE and one INSERT of
+events (``TicketWrites``), plus the triage and routing records.
 """
 
 from collections.abc import Callable
@@ -10,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from domain import classification, routing, routing_rules
-from domain.access import Principal
 from domain.classification import CategoryChoice
 from domain.enums import (
     CategorySource,
@@ -25,14 +28,35 @@ from domain.enums import (
     TicketStatus,
     TriageStatus,
 )
-from domain.events import record
-from domain.models import Category, Customer, RoutingRule, Team, Ticket, TriageRecord
+from domain.intake_reference import CategoryInfo, Reference, ReferenceCache
+from domain.models import Ticket
 from domain.ports import Clock, TextClassifier, TextGuess
 from domain.priority import PriorityFacts, PriorityPolicy, decide
 from domain.routing import RoutingPolicy, Target
+from domain.ticket_writes import TicketWrites
 
 ACTIVE = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CUSTOMER)
 ESCALATION_WINDOW = timedelta(days=30)
+
+CUSTOMER_FACTS = """
+SELECT c.tier, c.vip,
+       (SELECT count(*) FROM ticket_event e JOIN ticket t ON t.id = e.ticket_id
+        WHERE t.customer_id = c.id AND e.kind = 'ticket.escalated' AND e.created_at > $2)
+       AS escalations
+FROM customer c WHERE c.id = $1
+"""
+
+UPSERT_TRIAGE = """
+INSERT INTO triage_record (ticket_id, label, confidence, source, model_version, threshold,
+    priority, priority_reasons, applied_rules, triaged_at, runs)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, 1)
+ON CONFLICT (ticket_id) DO UPDATE SET label = EXCLUDED.label,
+    confidence = EXCLUDED.confidence, source = EXCLUDED.source,
+    model_version = EXCLUDED.model_version, threshold = EXCLUDED.threshold,
+    priority = EXCLUDED.priority, priority_reasons = EXCLUDED.priority_reasons,
+    applied_rules = EXCLUDED.applied_rules, triaged_at = EXCLUDED.triaged_at,
+    runs = triage_record.runs + 1
+"""
 
 
 @dataclass
@@ -45,22 +69,39 @@ class Intake:
     confidence_threshold: float = 0.5
     priority: PriorityPolicy = field(default_factory=PriorityPolicy)
     routing: RoutingPolicy = field(default_factory=RoutingPolicy)
+    reference_seconds: float = 0.0
+    reference: ReferenceCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reference = ReferenceCache(self.reference_seconds)
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    tier: CustomerTier
+    vip: bool
+    recent_escalations: int
 
 
 def ticket_text(ticket: Ticket) -> str:
     return f"{ticket.subject}\n{ticket.description}"
 
 
-def _classify(intake: Intake, text: str, categories: list[Category]) -> CategoryChoice:
-    keys = {c.key for c in categories}
+async def customer_facts(conn: BaseDBAsyncClient, customer_id: int, now: datetime) -> CustomerFacts:
+    _, rows = await conn.execute_query(CUSTOMER_FACTS, [customer_id, now - ESCALATION_WINDOW])
+    row = rows[0]
+    return CustomerFacts(CustomerTier(row["tier"]), row["vip"], int(row["escalations"]))
+
+
+def _classify(intake: Intake, text: str, ref: Reference) -> CategoryChoice:
+    keys = {c.key for c in ref.categories.values()}
     model = intake.category_model()
     if model is not None:
         guess = model.classify([text])[0]
         return classification.choose(
             guess, CategorySource.MODEL, keys, intake.confidence_threshold, model.version
         )
-    keywords = {c.key: c.keywords for c in categories if c.keywords}
-    found = classification.keyword_guess(text, keywords)
+    found = classification.keyword_guess(text, ref.keywords())
     return classification.choose(found, CategorySource.KEYWORDS, keys, intake.confidence_threshold)
 
 
@@ -69,65 +110,34 @@ def _severity(intake: Intake, text: str) -> TextGuess | None:
     return model.classify([text])[0] if model is not None else None
 
 
-async def _recent_escalations(conn: BaseDBAsyncClient, customer_id: int, now: datetime) -> int:
-    _, rows = await conn.execute_query(
-        "SELECT count(*) AS n FROM ticket_event e JOIN ticket t ON t.id = e.ticket_id "
-        "WHERE t.customer_id = $1 AND e.kind = 'ticket.escalated' AND e.created_at > $2",
-        [customer_id, now - ESCALATION_WINDOW],
-    )
-    return int(rows[0]["n"])
-
-
-async def _rules(conn: BaseDBAsyncClient) -> list[routing_rules.Rule]:
-    rows = await RoutingRule.filter(enabled=True).order_by("position", "id").using_db(conn)
-    keys = {c.key for c in await Category.all().using_db(conn)}
-    teams = [t.id for t in await Team.all().using_db(conn)]
-    return [
-        routing_rules.Rule(
-            r.id,
-            r.name,
-            routing_rules.parse_conditions(r.conditions, keys),
-            routing_rules.parse_actions(r.actions, teams),
-            r.stop_processing,
-        )
-        for r in rows
-    ]
-
-
-def facts_for(ticket: Ticket, customer: Customer, key: str | None) -> routing_rules.Facts:
-    return routing_rules.Facts(
-        category_key=key,
+def _plan(
+    writes: TicketWrites, who: CustomerFacts, category: CategoryInfo | None, ref: Reference
+) -> tuple[Target, routing_rules.Plan]:
+    """Run the routing rules, then fill what they left open from the category and team."""
+    ticket = writes.ticket
+    facts = routing_rules.Facts(
+        category_key=category.key if category else None,
         priority=Priority(ticket.priority),
         priority_locked=ticket.priority_set_by_agent,
-        customer_tier=CustomerTier(customer.tier),
-        vip=customer.vip,
+        customer_tier=who.tier,
+        vip=who.vip,
         channel=Channel(ticket.channel),
         tags=tuple(ticket.tags),
         text=ticket_text(ticket),
     )
-
-
-async def target_for(
-    conn: BaseDBAsyncClient, ticket: Ticket, customer: Customer, category: Category | None
-) -> tuple[Target, routing_rules.Plan]:
-    """Run the routing rules, then fill what they left open from the category and team."""
-    plan = routing_rules.evaluate(
-        await _rules(conn), facts_for(ticket, customer, category.key if category else None)
-    )
+    plan = routing_rules.evaluate(ref.rules, facts)
     if plan.priority is not None and plan.priority != ticket.priority:
-        ticket.priority = plan.priority
         detail = "routing rule " + ", ".join(name for _, name in plan.applied)
         reason = {"rule": "routing_rule", "detail": detail, "effect": plan.priority.value}
-        ticket.priority_reasons = [*ticket.priority_reasons, reason]
+        writes.set(priority=plan.priority, priority_reasons=[*ticket.priority_reasons, reason])
     if plan.tags:
-        ticket.tags = list(dict.fromkeys([*ticket.tags, *plan.tags]))
+        writes.set(tags=list(dict.fromkeys([*ticket.tags, *plan.tags])))
     team_id = plan.team_id or (category.default_team_id if category else None)
-    team = await Team.filter(id=team_id).using_db(conn).first() if team_id else None
-    tier = plan.support_tier or (SupportTier(team.tier) if team else SupportTier.L1)
+    team = ref.teams.get(team_id) if team_id else None
     target = Target(
         team_id=team.id if team else None,
         category_id=category.id if category else None,
-        support_tier=tier,
+        support_tier=plan.support_tier or (team.tier if team else SupportTier.L1),
         requires_senior=plan.requires_senior,
     )
     return target, plan
@@ -135,88 +145,90 @@ async def target_for(
 
 async def route_ticket(
     conn: BaseDBAsyncClient,
-    ticket: Ticket,
+    writes: TicketWrites,
     intake: Intake,
     now: datetime,
-    actor: Principal | None = None,
-) -> tuple[routing.Outcome | None, routing_rules.Plan]:
-    """Route a locked, unassigned, active ticket by its current category."""
-    customer = await Customer.filter(id=ticket.customer_id).using_db(conn).get()
-    category = (
-        await Category.filter(id=ticket.category_id).using_db(conn).first()
-        if ticket.category_id
-        else None
-    )
-    target, plan = await target_for(conn, ticket, customer, category)
+    known: tuple[Reference, CustomerFacts] | None = None,
+) -> routing_rules.Plan:
+    """Apply the rules and, if nobody has the locked ticket yet, route it."""
+    ticket = writes.ticket
+    if known is None:
+        known = (
+            await intake.reference.get(conn),
+            await customer_facts(conn, ticket.customer_id, now),
+        )
+    ref, who = known
+    category = ref.categories.get(ticket.category_id) if ticket.category_id else None
+    target, plan = _plan(writes, who, category, ref)
     if ticket.assignee_id is not None or TicketStatus(ticket.status) not in ACTIVE:
-        await ticket.save(using_db=conn, update_fields=["priority", "priority_reasons", "tags"])
-        return None, plan
+        return plan
     if category is None:
         reason = "The classifier was not confident enough; a human must pick the category."
-        outcome = await routing.hold_for_triage(
-            conn, ticket, reason, policy=intake.routing, now=now, actor=actor
-        )
-        await ticket.save(using_db=conn, update_fields=["priority", "priority_reasons", "tags"])
-        return outcome, plan
-    outcome = await routing.route(conn, ticket, target, policy=intake.routing, now=now, actor=actor)
-    await ticket.save(using_db=conn, update_fields=["priority", "priority_reasons", "tags"])
-    return outcome, plan
+        await routing.hold_for_triage(conn, writes, reason, policy=intake.routing, now=now)
+    else:
+        await routing.route(conn, writes, target, policy=intake.routing, teams=ref.teams, now=now)
+    return plan
 
 
-def _keep_category(ticket: Ticket) -> bool:
+def _apply_category(writes: TicketWrites, intake: Intake, ref: Reference) -> CategoryChoice:
     """A category a customer picked or an agent set is not second-guessed by a model."""
-    return ticket.category_id is not None and ticket.category_source in (
+    ticket = writes.ticket
+    kept = ref.categories.get(ticket.category_id) if ticket.category_id else None
+    if kept is not None and ticket.category_source in (
         CategorySource.SUBMITTED,
         CategorySource.AGENT,
+    ):
+        source = CategorySource(ticket.category_source)
+        return CategoryChoice(kept.key, ticket.category_confidence, source, kept.key, None)
+    choice = _classify(intake, ticket_text(ticket), ref)
+    chosen = ref.by_key(choice.key)
+    writes.set(
+        category_id=chosen.id if chosen else None,
+        category_source=choice.source,
+        category_confidence=choice.confidence,
     )
-
-
-async def _apply_category(
-    conn: BaseDBAsyncClient, ticket: Ticket, intake: Intake, text: str
-) -> CategoryChoice:
-    categories = await Category.all().using_db(conn)
-    if _keep_category(ticket):
-        current = next((c for c in categories if c.id == ticket.category_id), None)
-        key = current.key if current else None
-        source = CategorySource(ticket.category_source) if ticket.category_source else None
-        return CategoryChoice(key, ticket.category_confidence, source, key, None)
-    choice = _classify(intake, text, categories)
-    chosen = next((c for c in categories if c.key == choice.key), None)
-    ticket.category_id = chosen.id if chosen else None
-    ticket.category_source = choice.source  # type: ignore[assignment]  # nullable column; stubs say non-null
-    ticket.category_confidence = choice.confidence
     return choice
+
+
+def _prioritise(writes: TicketWrites, intake: Intake, who: CustomerFacts) -> None:
+    ticket = writes.ticket
+    if ticket.priority_set_by_agent:
+        reason = {"rule": "set_by_agent", "detail": "an agent set it", "effect": ticket.priority}
+        writes.set(priority_reasons=[reason])
+        return
+    text = ticket_text(ticket)
+    result = decide(
+        PriorityFacts(text, who.tier, who.vip, who.recent_escalations, _severity(intake, text)),
+        intake.priority,
+    )
+    writes.set(priority=result.priority, priority_reasons=[r.as_dict() for r in result.reasons])
 
 
 async def _save_record(
     conn: BaseDBAsyncClient,
-    ticket: Ticket,
+    writes: TicketWrites,
     choice: CategoryChoice,
     intake: Intake,
     *,
     applied: list[dict[str, Any]],
     now: datetime,
 ) -> None:
-    values = {
-        "label": choice.label,
-        "confidence": choice.confidence,
-        "source": choice.source.value if choice.source else "NONE",
-        "model_version": choice.model_version,
-        "threshold": intake.confidence_threshold,
-        "priority": ticket.priority,
-        "priority_reasons": ticket.priority_reasons,
-        "applied_rules": applied,
-        "triaged_at": now,
-    }
-    existing = await TriageRecord.filter(ticket_id=ticket.id).using_db(conn).first()
-    if existing is None:
-        await TriageRecord.create(ticket_id=ticket.id, using_db=conn, **values)
-    else:
-        await (
-            TriageRecord.filter(ticket_id=ticket.id)
-            .using_db(conn)
-            .update(runs=existing.runs + 1, **values)
-        )
+    ticket = writes.ticket
+    await conn.execute_query(
+        UPSERT_TRIAGE,
+        [
+            ticket.id,
+            choice.label,
+            choice.confidence,
+            choice.source.value if choice.source else "NONE",
+            choice.model_version,
+            intake.confidence_threshold,
+            ticket.priority,
+            orjson.dumps(ticket.priority_reasons).decode(),
+            orjson.dumps(applied).decode(),
+            now,
+        ],
+    )
 
 
 async def triage_ticket(intake: Intake, ticket_id: int) -> bool:
@@ -226,52 +238,21 @@ async def triage_ticket(intake: Intake, ticket_id: int) -> bool:
         ticket = await Ticket.filter(id=ticket_id).select_for_update().using_db(conn).first()
         if ticket is None or ticket.triage_status == TriageStatus.DONE:
             return False
-        text = ticket_text(ticket)
-        choice = await _apply_category(conn, ticket, intake, text)
-        if not ticket.priority_set_by_agent:
-            customer = await Customer.filter(id=ticket.customer_id).using_db(conn).get()
-            result = decide(
-                PriorityFacts(
-                    text=text,
-                    customer_tier=CustomerTier(customer.tier),
-                    vip=customer.vip,
-                    recent_escalations=await _recent_escalations(conn, customer.id, now),
-                    severity=_severity(intake, text),
-                ),
-                intake.priority,
-            )
-            ticket.priority = result.priority
-            ticket.priority_reasons = [r.as_dict() for r in result.reasons]
-        else:
-            ticket.priority_reasons = [
-                {"rule": "set_by_agent", "detail": "an agent set it", "effect": ticket.priority}
-            ]
-        ticket.triage_status = TriageStatus.DONE
-        await ticket.save(
-            using_db=conn,
-            update_fields=[
-                "category_id",
-                "category_source",
-                "category_confidence",
-                "priority",
-                "priority_reasons",
-                "triage_status",
-            ],
-        )
-        _, plan = await route_ticket(conn, ticket, intake, now)
+        writes = TicketWrites(ticket)
+        ref = await intake.reference.get(conn)
+        choice = _apply_category(writes, intake, ref)
+        who = await customer_facts(conn, ticket.customer_id, now)
+        _prioritise(writes, intake, who)
+        writes.set(triage_status=TriageStatus.DONE)
+        plan = await route_ticket(conn, writes, intake, now, (ref, who))
         applied = [{"id": rid, "name": name} for rid, name in plan.applied]
-        await _save_record(conn, ticket, choice, intake, applied=applied, now=now)
-        await record(
-            conn,
-            ticket.id,
-            ("ticket.triaged",),
-            None,
-            now,
-            data={
-                "category": choice.key,
-                "confidence": choice.confidence,
-                "source": choice.source.value if choice.source else None,
-                "priority": ticket.priority,
-            },
+        await _save_record(conn, writes, choice, intake, applied=applied, now=now)
+        writes.event(
+            "ticket.triaged",
+            category=choice.key,
+            confidence=choice.confidence,
+            source=choice.source.value if choice.source else None,
+            priority=ticket.priority,
         )
+        await writes.flush(conn, None, now)
     return True

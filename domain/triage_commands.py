@@ -12,6 +12,7 @@ from domain.errors import InvalidInput, InvalidTransition, NotFound
 from domain.events import record
 from domain.models import Category, Ticket
 from domain.ports import TriageQueue
+from domain.ticket_writes import TicketWrites
 from domain.tickets import locked_visible
 from domain.triage import Intake, route_ticket
 
@@ -55,20 +56,10 @@ async def correct_category(
             raise InvalidInput(f"The ticket is already in {category.key}.", field="categoryKey")
         before = ticket.category_id
         await corrections.record(conn, ticket, category.id, p, now)
-        ticket.updated_at = now
-        await ticket.save(
-            using_db=conn,
-            update_fields=["category_id", "category_source", "category_confidence", "updated_at"],
-        )
-        await record(
-            conn,
-            ticket.id,
-            ("ticket.category_corrected",),
-            p,
-            now,
-            data={"from": before, "to": category.id},
-        )
-        await route_ticket(conn, ticket, intake, now, actor=p)
+        writes = TicketWrites(ticket, {"category_id", "category_source", "category_confidence"})
+        writes.events.append(("ticket.category_corrected", {"from": before, "to": category.id}))
+        await route_ticket(conn, writes, intake, now)
+        await writes.flush(conn, p, now)
     return ticket
 
 

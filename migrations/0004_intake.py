@@ -94,8 +94,18 @@ class Migration(migrations.Migration):
         ),
         ops.AddField(
             model_name='Category',
+            name='avg_handle_seconds',
+            field=fields.FloatField(null=True),
+        ),
+        ops.AddField(
+            model_name='Category',
             name='fallback_team',
             field=fields.ForeignKeyField('models.Team', source_field='fallback_team_id', null=True, db_constraint=True, to_field='id', related_name='fallback_categories', on_delete=OnDelete.SET_NULL),
+        ),
+        ops.AddField(
+            model_name='Category',
+            name='handled_count',
+            field=fields.IntField(default=0),
         ),
         ops.AddField(
             model_name='Category',
@@ -171,6 +181,19 @@ class Migration(migrations.Migration):
             index=Index(fields=['triage_status', 'created_at'], name='ticket_triage_idx'),
         ),
         ops.RunSQL(
+            # database defaults too, so rows written in plain SQL (imports, bulk loads)
+            # get the same values the models give
+            "ALTER TABLE category ALTER COLUMN keywords SET DEFAULT '{}'; "
+            "ALTER TABLE agent_skill ALTER COLUMN handled_count SET DEFAULT 0; "
+            "ALTER TABLE category ALTER COLUMN handled_count SET DEFAULT 0; "
+            "ALTER TABLE ticket ALTER COLUMN triage_status SET DEFAULT 'PENDING', "
+            "ALTER COLUMN routing_state SET DEFAULT 'PENDING', "
+            "ALTER COLUMN priority_reasons SET DEFAULT '[]', "
+            "ALTER COLUMN support_tier SET DEFAULT 'L1', "
+            "ALTER COLUMN requires_senior SET DEFAULT false",
+            reverse_sql="SELECT 1",
+        ),
+        ops.RunSQL(
             "UPDATE ticket SET triage_status = 'DONE', "
             "routing_state = CASE WHEN assignee_id IS NOT NULL THEN 'ASSIGNED' ELSE 'QUEUED' END, "
             "queued_at = CASE WHEN assignee_id IS NULL THEN created_at END, "
@@ -185,6 +208,12 @@ class Migration(migrations.Migration):
         ops.RunSQL(
             "CREATE INDEX agent_skill_category_idx ON agent_skill (category_id, agent_id)",
             reverse_sql="DROP INDEX IF EXISTS agent_skill_category_idx",
+        ),
+        ops.RunSQL(
+            # priority rule "2+ escalations in 30 days": a tiny index of escalations only
+            "CREATE INDEX ticket_event_escalated_idx ON ticket_event (ticket_id, created_at) "
+            "WHERE kind = 'ticket.escalated'",
+            reverse_sql="DROP INDEX IF EXISTS ticket_event_escalated_idx",
         ),
         ops.RunSQL(
             "CREATE INDEX agent_team_idx ON agent (team_id, id)",

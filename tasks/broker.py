@@ -27,6 +27,10 @@ class TaskSettings:
     redelivery_seconds: float = 60.0
     sweep_seconds: int = 30
     pending_grace_seconds: float = 30.0
+    stream_maxlen: int = 1_000_000
+    """Acknowledged messages are trimmed beyond this (approximately), so the stream
+    does not grow forever; a task trimmed before any worker read it is recovered by
+    the intake sweep."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ def build_broker(
             url=redis_url,
             queue_name=settings.queue_name,
             idle_timeout=int(settings.redelivery_seconds * 1000),
+            maxlen=settings.stream_maxlen,
         ).with_result_backend(
             RedisAsyncResultBackend(
                 redis_url,

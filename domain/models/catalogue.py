@@ -22,6 +22,10 @@ class Category(Model):
     fallback_team_id: int | None
     # Keyword rules: classify with these when no model is trained (lower-case words/phrases).
     keywords = ArrayField("text", default=list)
+    # Mean handle time of resolved tickets in this category: routing compares each
+    # agent's own mean with it (a running mean, updated on every resolution).
+    handled_count = fields.IntField(default=0)
+    avg_handle_seconds = fields.FloatField(null=True)
 
     class Meta:
         table = "category"

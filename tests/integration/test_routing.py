@@ -5,7 +5,15 @@ from datetime import timedelta
 from domain import tickets
 from domain.enums import Priority, RoutingState, SupportTier, TicketStatus
 from domain.intake_sweep import widen_stale
-from domain.models import Agent, AgentSkill, RoutingDecision, RoutingRule, Ticket, TicketEvent
+from domain.models import (
+    Agent,
+    AgentSkill,
+    Category,
+    RoutingDecision,
+    RoutingRule,
+    Ticket,
+    TicketEvent,
+)
 from domain.routing import RoutingPolicy
 from domain.triage import Intake, triage_ticket
 from tests.factories import (
@@ -34,6 +42,7 @@ async def test_the_decision_lists_every_candidate_with_its_score_parts(
     free_novice = await create_agent(team, max_tickets=4, skills={cat: 1})
     await AgentSkill.filter(agent_id=busy_expert.id).update(avg_handle_seconds=600.0)
     await AgentSkill.filter(agent_id=free_novice.id).update(avg_handle_seconds=1800.0)
+    await Category.filter(id=cat.id).update(avg_handle_seconds=1200.0)
     await create_agent(team, skills={})  # no skill: not a candidate
     await create_agent(team, available=False, skills={cat: 5})  # away: not a candidate
 
@@ -43,7 +52,7 @@ async def test_the_decision_lists_every_candidate_with_its_score_parts(
     assert decision.candidate_count == 2
     assert decision.weights == {"capacity": 0.5, "skill": 0.3, "handleTime": 0.2}
     parts = {c["agentId"]: c for c in decision.candidates}
-    # mean handle time 1200 s: expert 1200/(1200+600), novice 1200/(1200+1800)
+    # category mean 1200 s: expert 1200/(1200+600), novice 1200/(1200+1800)
     assert parts[busy_expert.id]["capacity"] == 0.25
     assert parts[busy_expert.id]["skill"] == 1.0
     assert abs(parts[busy_expert.id]["handleTime"] - 2 / 3) < 1e-6

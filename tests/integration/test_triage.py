@@ -142,3 +142,29 @@ async def test_an_agents_priority_is_kept(db: str, clock: ManualClock) -> None:
     assert done.priority_reasons == [
         {"rule": "set_by_agent", "detail": "an agent set it", "effect": "LOW"}
     ]
+
+
+async def test_training_data_is_resolved_tickets_and_agents_corrections(
+    db: str, clock: ManualClock
+) -> None:
+    from domain import tickets
+    from domain.enums import TicketStatus
+    from domain.training_data import labelled_examples
+    from tests.factories import ADMIN
+
+    billing = await create_category("BILLING")
+    technical = await create_category("TECHNICAL")
+    customer = await create_customer()
+    resolved = await create_ticket(customer, clock, subject="Invoice", category=billing)
+    await tickets.change_status(ADMIN, resolved.id, TicketStatus.RESOLVED, clock)
+    corrected = await create_ticket(customer, clock, subject="Crash", category=billing)
+    await tickets.update(ADMIN, corrected.id, tickets.TicketUpdate(category_key="TECHNICAL"), clock)
+    await create_ticket(customer, clock, subject="Still open", category=billing)
+
+    texts, labels = await labelled_examples("category")
+
+    assert [t.split("\n")[0] for t in texts] == ["Invoice", "Crash"]
+    assert labels == ["BILLING", "TECHNICAL"]
+    assert technical.key == "TECHNICAL"
+    severity_texts, severity_labels = await labelled_examples("severity")
+    assert (len(severity_texts), severity_labels) == (1, ["MEDIUM"])
