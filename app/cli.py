@@ -139,7 +139,7 @@ def worker() -> None:
     async def job() -> None:
         from app.runtime import running
 
-        async with running(settings, url) as runtime:
+        async with running(settings, url, triages=True) as runtime:
             typer.echo(f"Worker consuming {settings.task_queue}", err=True)
             await run_receiver_task(runtime.broker, run_startup=False)
 

@@ -21,17 +21,6 @@ log = logging.getLogger("frontdesk.intake")
 RECHECK_SECONDS = 10.0
 
 
-def latest_model_dir(data_dir: Path, kind: str) -> Path | None:
-    """``<data_dir>/models/<kind>/<LATEST>``, the directory training last wrote; None if none."""
-    pointer = data_dir / "models" / kind / "LATEST"
-    try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    found = pointer.parent / name
-    return found if name and found.is_dir() else None
-
-
 class ModelSlot:
     """The current model of one kind: an explicit directory, or the latest trained one."""
 
@@ -45,7 +34,15 @@ class ModelSlot:
         self._lock = threading.Lock()
 
     def _wanted(self) -> Path | None:
+        from adapters.text_classifier import latest_model_dir
+
         return self._explicit or latest_model_dir(self._data_dir, self._kind)
+
+    @staticmethod
+    def _pointer_error() -> type[Exception]:
+        from adapters.text_classifier import ModelDirectoryError
+
+        return ModelDirectoryError
 
     def __call__(self) -> TextClassifier | None:
         now = time.monotonic()
@@ -53,7 +50,13 @@ class ModelSlot:
             return self._model
         with self._lock:
             self._checked_at = now
-            wanted = self._wanted()
+            try:
+                wanted = self._wanted()
+            except self._pointer_error() as exc:  # a broken LATEST: keep what we have, say so
+                log.error(
+                    "The %s model pointer is broken (%s); keeping the current one", self._kind, exc
+                )
+                return self._model
             if wanted != self._path:
                 self._model = self._load(wanted)
                 self._path = wanted
@@ -73,6 +76,12 @@ class ModelSlot:
             return None
         log.info("Loaded %s model %s", self._kind, model.version)
         return model
+
+
+def warm_up(intake: Intake) -> None:
+    """Load the models now (call in a thread at start-up), not on the first ticket."""
+    intake.category_model()
+    intake.severity_model()
 
 
 def intake_factory(settings: Settings, clock: Clock) -> Callable[[], Intake]:

@@ -20,7 +20,7 @@ from taskiq.api import run_scheduler_task
 from taskiq.schedule_sources import LabelScheduleSource
 
 from app import database
-from app.intake_wiring import intake_factory
+from app.intake_wiring import intake_factory, warm_up
 from app.settings import Settings, SettingsError
 from domain.ports import Clock, SystemClock
 from domain.triage import Intake
@@ -83,14 +83,23 @@ async def running(
     database_url: str,
     *,
     clock: Clock | None = None,
+    intake: Callable[[], Intake] | None = None,
     tasks: Tasks | None = None,
+    triages: bool = False,
 ) -> AsyncIterator[Runtime]:
-    """Open the database pool and the broker for the life of the block."""
+    """Open the database pool and the broker for the life of the block.
+
+    ``triages``: this process runs triage tasks, so load the models now rather
+    than stall the first ticket.
+    """
     if settings.redis_url:
         await check_redis(settings.redis_url, settings.connect_timeout_seconds)
     await database.open_database(database_url, pool_size=settings.db_pool_size)
     the_clock = clock or SystemClock()
-    tasks = tasks or build_tasks(settings, intake_factory(settings, the_clock))
+    intake = intake or intake_factory(settings, the_clock)
+    tasks = tasks or build_tasks(settings, intake)
+    if triages:
+        await asyncio.to_thread(warm_up, intake())
     await tasks.broker.startup()
     try:
         yield Runtime(settings, database_url, the_clock, tasks)
@@ -140,7 +149,14 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with running(settings, database_url, clock=the_clock, tasks=tasks) as runtime:
+        async with running(
+            settings,
+            database_url,
+            clock=the_clock,
+            intake=intake,
+            tasks=tasks,
+            triages=not settings.redis_url,
+        ) as runtime:
             app.state.runtime = runtime
             scheduler = None if settings.redis_url else in_process_scheduler(runtime.broker)
             freeze_startup_objects()

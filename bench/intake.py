@@ -49,7 +49,10 @@ CREATE = (
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--tickets", type=int, default=5000)
-    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--concurrency", type=int, default=64)
+    p.add_argument(
+        "--rate", type=float, default=None, help="offered tickets/s (default: as fast as possible)"
+    )
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--via", choices=("service", "api"), default="service")
     p.add_argument("--agents-per-team", type=int, default=50)
@@ -73,6 +76,24 @@ def ticket_text(rng: random.Random) -> tuple[str, str]:
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+class Pacer:
+    """Spaces ticket creations at ``rate`` per second (None: as fast as the clients go)."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.rate = rate
+        self.start = time.perf_counter()
+        self.count = 0
+
+    async def wait(self) -> None:
+        if self.rate is None:
+            return
+        slot = self.start + self.count / self.rate
+        self.count += 1
+        delay = slot - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
 
 
 class Tracker:
@@ -103,7 +124,7 @@ class Tracker:
 
 
 async def create_via_service(
-    n: int, concurrency: int, redis_url: str, queue: str, tracker: Tracker
+    n: int, concurrency: int, redis_url: str, queue: str, *, tracker: Tracker, pacer: Pacer
 ) -> None:
     tasks = build_broker(redis_url, lambda: Intake(SystemClock()), TaskSettings(queue_name=queue))
     await tasks.broker.startup()
@@ -112,6 +133,7 @@ async def create_via_service(
 
     async def client() -> None:
         for _ in todo:
+            await pacer.wait()
             subject, description = ticket_text(rng)
             t0 = time.perf_counter()
             ticket = await tickets.create_ticket(
@@ -128,13 +150,16 @@ async def create_via_service(
         await tasks.broker.shutdown()
 
 
-async def create_via_api(n: int, concurrency: int, base: str, token: str, tracker: Tracker) -> None:
+async def create_via_api(
+    n: int, concurrency: int, base: str, token: str, *, tracker: Tracker, pacer: Pacer
+) -> None:
     rng = random.Random(7)
     todo = iter(range(n))
     headers = {"Authorization": f"Bearer {token}"}
 
     async def client(http: httpx.AsyncClient) -> None:
         for _ in todo:
+            await pacer.wait()
             subject, description = ticket_text(rng)
             variables = {
                 "input": {
@@ -201,8 +226,7 @@ async def routing_latency(runs: int) -> dict[str, float]:
         try:
             async with in_transaction() as conn:
                 t0 = time.perf_counter()
-                ranked = await routing.candidates(conn, target, policy)
-                await routing.reserve_best(conn, ranked)
+                ranked, _ = await routing.pick(conn, target, policy)
                 decide_ms.append((time.perf_counter() - t0) * 1000)
                 total = await routing.count_candidates(conn, target, policy, len(ranked))
                 raise _Rollback
@@ -254,9 +278,18 @@ async def end_to_end(args: argparse.Namespace, url: str, env: dict[str, str]) ->
             base = f"http://127.0.0.1:{port}"
             await asyncio.to_thread(wait_healthy, server, base, "intake api", 60)
             token = await _token(senv)
-            producer = create_via_api(args.tickets, args.concurrency, base, token, tracker)
+            producer = create_via_api(
+                args.tickets, args.concurrency, base, token, tracker=tracker, pacer=Pacer(args.rate)
+            )
         else:
-            producer = create_via_service(args.tickets, args.concurrency, redis_url, queue, tracker)
+            producer = create_via_service(
+                args.tickets,
+                args.concurrency,
+                redis_url,
+                queue,
+                tracker=tracker,
+                pacer=Pacer(args.rate),
+            )
         t0 = time.perf_counter()
         poller = asyncio.create_task(tracker.poll(args.tickets, give_up_after=600))
         await producer
@@ -339,7 +372,8 @@ def print_report(result: dict[str, object]) -> None:
     states = {k[6:]: v for k, v in e2e.items() if k.startswith("state_")}
     lines = [
         f"Intake end to end (via {a['via']}, {a['workers']} worker(s), "
-        f"concurrency {a['concurrency']}, {os.cpu_count()} CPUs)",
+        f"concurrency {a['concurrency']}, offered {a['rate'] or 'max'} tickets/s, "
+        f"{os.cpu_count()} CPUs)",
         f"  tickets completed       {e2e['completed']:.0f} / {e2e['tickets']:.0f}",
         f"  throughput              {rate:.0f} tickets/s  (target 600: {rate / 600:.2f}x)",
         f"  create -> routed p50    {e2e['p50_ms']:.1f} ms",

@@ -85,24 +85,28 @@ class Outcome:
     reason: str
 
 
-async def candidates(
+async def pick(
     conn: BaseDBAsyncClient, target: Target, policy: RoutingPolicy
-) -> list[Candidate]:
-    """The best-scored candidates, best first (at most ``recorded_candidates``)."""
-    params = [
-        target.team_id,
-        target.category_id,
-        target.support_tier.value,
-        target.requires_senior,
-        target.widened,
-        policy.capacity_weight,
-        policy.skill_weight,
-        policy.handle_time_weight,
-        policy.recorded_candidates,
-    ]
-    _, rows = await conn.execute_query(routing_sql.CANDIDATES, params)
-    w = policy
-    found = [
+) -> tuple[list[Candidate], Candidate | None]:
+    """The best candidates (at most ``recorded_candidates``), best first, and the one
+    whose capacity was reserved: in one statement, skipping agents other routings
+    hold; only if every listed agent was held does it wait for them, best first,
+    so a busy moment never queues a ticket needlessly."""
+    _, rows = await conn.execute_query(
+        routing_sql.PICK,
+        [
+            target.team_id,
+            target.category_id,
+            target.support_tier.value,
+            target.requires_senior,
+            target.widened,
+            policy.capacity_weight,
+            policy.skill_weight,
+            policy.handle_time_weight,
+            policy.recorded_candidates,
+        ],
+    )
+    ranked = [
         Candidate(
             r["id"],
             r["current_ticket_count"],
@@ -111,13 +115,17 @@ async def candidates(
             r["capacity"],
             r["skill"],
             r["handle_time"],
-            w.capacity_weight * r["capacity"]
-            + w.skill_weight * r["skill"]
-            + w.handle_time_weight * r["handle_time"],
+            r["score"],
         )
         for r in rows
     ]
-    return found
+    chosen_id = rows[0]["chosen"] if rows else None
+    if chosen_id is not None:
+        return ranked, next(c for c in ranked if c.agent_id == chosen_id)
+    for c in ranked:
+        if await capacity.reserve(conn, c.agent_id):
+            return ranked, c
+    return ranked, None
 
 
 async def count_candidates(
@@ -139,21 +147,6 @@ async def count_candidates(
     return int(rows[0]["total"])
 
 
-async def reserve_best(conn: BaseDBAsyncClient, ranked: list[Candidate]) -> Candidate | None:
-    """First try each candidate without waiting on rows other routings hold; then wait
-    for the skipped ones, best first, so a busy moment never queues a ticket needlessly."""
-    skipped = []
-    for c in ranked:
-        reserved, _ = await conn.execute_query(routing_sql.RESERVE_NOWAIT, [c.agent_id])
-        if reserved:
-            return c
-        skipped.append(c)
-    for c in skipped:
-        if await capacity.reserve(conn, c.agent_id):
-            return c
-    return None
-
-
 async def _overflow(
     conn: BaseDBAsyncClient, target: Target, teams: Mapping[int, TeamInfo]
 ) -> Target:
@@ -171,9 +164,8 @@ async def _overflow(
     return Target(upper.id, target.category_id, tier, target.requires_senior, target.widened)
 
 
-async def _save_decision(
-    conn: BaseDBAsyncClient,
-    ticket_id: int,
+def _save_decision(
+    writes: TicketWrites,
     *,
     outcome: Outcome,
     target: Target,
@@ -184,10 +176,10 @@ async def _save_decision(
 ) -> None:
     chosen = outcome.agent_id
     listed = [c.as_json(c.agent_id == chosen) for c in ranked]
-    await conn.execute_query(
+    writes.write_also(
         routing_sql.UPSERT_DECISION,
         [
-            ticket_id,
+            writes.ticket.id,
             outcome.state.value,
             outcome.reason[:300],
             outcome.team_id,
@@ -227,10 +219,9 @@ async def route(
     """
     if target.team_id is None:
         reason = "No team handles this category; a lead must route it."
-        return await hold_for_triage(conn, writes, reason, policy=policy, now=now)
+        return hold_for_triage(writes, reason, policy=policy, now=now)
     target = await _overflow(conn, target, teams)
-    ranked = await candidates(conn, target, policy)
-    chosen = await reserve_best(conn, ranked)
+    ranked, chosen = await pick(conn, target, policy)
     total = await count_candidates(conn, target, policy, len(ranked))
     state = RoutingState.ASSIGNED if chosen else RoutingState.QUEUED
     agent_id = chosen.agent_id if chosen else None
@@ -245,9 +236,8 @@ async def route(
     elif writes.ticket.queued_at is None:
         writes.set(queued_at=now)
     _finish(writes, outcome)
-    await _save_decision(
-        conn,
-        writes.ticket.id,
+    _save_decision(
+        writes,
         outcome=outcome,
         target=target,
         ranked=ranked,
@@ -258,8 +248,7 @@ async def route(
     return outcome
 
 
-async def hold_for_triage(
-    conn: BaseDBAsyncClient,
+def hold_for_triage(
     writes: TicketWrites,
     reason: str,
     *,
@@ -271,8 +260,8 @@ async def hold_for_triage(
     outcome = Outcome(RoutingState.NEEDS_TRIAGE, None, ticket.team_id, reason)
     _finish(writes, outcome)
     target = Target(ticket.team_id, ticket.category_id, SupportTier(ticket.support_tier))
-    await _save_decision(
-        conn, ticket.id, outcome=outcome, target=target, ranked=[], total=0, policy=policy, now=now
+    _save_decision(
+        writes, outcome=outcome, target=target, ranked=[], total=0, policy=policy, now=now
     )
     return outcome
 

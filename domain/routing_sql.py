@@ -11,45 +11,52 @@ QUEUE_ORDER = f"{PRIORITY_ORDER}, t.queued_at, t.id"
 ACTIVE_STATUSES = "('OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER')"
 
 # $1 team, $2 category, $3 minimum tier, $4 senior required, $5 skill optional
-# (widened), $6..$8 weights (capacity, skill, handle time), $9 how many to return.
+# (widened), $6..$8 weights (capacity, skill, handle time), $9 how many to list.
 # Handle-time speed compares the agent's mean with the category's: m / (m + own).
-CANDIDATES = """
-SELECT a.id, a.current_ticket_count, a.max_tickets, COALESCE(s.level, 0) AS level,
-       1 - a.current_ticket_count::float8 / a.max_tickets AS capacity,
-       COALESCE(s.level, 0) / 5.0::float8 AS skill,
-       COALESCE(c.avg_handle_seconds / NULLIF(c.avg_handle_seconds + s.avg_handle_seconds, 0),
-                0.5) AS handle_time
-FROM agent a
-JOIN category c ON c.id = $2
-LEFT JOIN agent_skill s ON s.agent_id = a.id AND s.category_id = $2
-WHERE a.team_id = $1 AND a.is_available AND a.current_ticket_count < a.max_tickets
-  AND a.support_tier >= $3 AND (a.senior OR NOT $4) AND ($5 OR s.id IS NOT NULL)
-ORDER BY $6::float8 * (1 - a.current_ticket_count::float8 / a.max_tickets)
-         + $7::float8 * (COALESCE(s.level, 0) / 5.0::float8)
-         + $8::float8 * COALESCE(
-               c.avg_handle_seconds / NULLIF(c.avg_handle_seconds + s.avg_handle_seconds, 0), 0.5
-           ) DESC,
-         a.id
-LIMIT $9
+# One statement scores the candidates, lists the best and reserves the best one
+# it can lock without waiting (an agent another routing holds is skipped):
+# ``chosen`` is that agent, or null when every listed agent was held or full.
+PICK = """
+WITH scored AS MATERIALIZED (
+    SELECT id, current_ticket_count, max_tickets, level, capacity, skill, handle_time,
+           $6::float8 * capacity + $7::float8 * skill + $8::float8 * handle_time AS score
+    FROM (
+        SELECT a.id, a.current_ticket_count, a.max_tickets, COALESCE(s.level, 0) AS level,
+               1 - a.current_ticket_count::float8 / a.max_tickets AS capacity,
+               COALESCE(s.level, 0) / 5.0::float8 AS skill,
+               COALESCE(c.avg_handle_seconds
+                        / NULLIF(c.avg_handle_seconds + s.avg_handle_seconds, 0), 0.5)
+                   AS handle_time
+        FROM agent a
+        JOIN category c ON c.id = $2
+        LEFT JOIN agent_skill s ON s.agent_id = a.id AND s.category_id = $2
+        WHERE a.team_id = $1 AND a.is_available AND a.current_ticket_count < a.max_tickets
+          AND a.support_tier >= $3 AND (a.senior OR NOT $4) AND ($5 OR s.id IS NOT NULL)
+    ) candidate
+    ORDER BY score DESC, id
+    LIMIT $9
+),
+picked AS (
+    UPDATE agent SET current_ticket_count = current_ticket_count + 1
+    WHERE id = (
+        SELECT a.id FROM agent a JOIN scored ON scored.id = a.id
+        WHERE a.is_available AND a.current_ticket_count < a.max_tickets
+        ORDER BY scored.score DESC, scored.id
+        LIMIT 1
+        FOR UPDATE OF a SKIP LOCKED
+    )
+    RETURNING id
+)
+SELECT scored.*, (SELECT id FROM picked) AS chosen FROM scored ORDER BY score DESC, id
 """
 
-# Only run when CANDIDATES came back full: how many qualified in all.
+# Only run when PICK's list came back full: how many qualified in all.
 CANDIDATE_COUNT = """
 SELECT count(*) AS total
 FROM agent a
 LEFT JOIN agent_skill s ON s.agent_id = a.id AND s.category_id = $2
 WHERE a.team_id = $1 AND a.is_available AND a.current_ticket_count < a.max_tickets
   AND a.support_tier >= $3 AND (a.senior OR NOT $4) AND ($5 OR s.id IS NOT NULL)
-"""
-
-# Like capacity.reserve, but never waits on an agent another routing holds.
-RESERVE_NOWAIT = """
-UPDATE agent SET current_ticket_count = current_ticket_count + 1
-WHERE id = (
-    SELECT id FROM agent
-    WHERE id = $1 AND is_available AND current_ticket_count < max_tickets
-    FOR UPDATE SKIP LOCKED
-)
 """
 
 QUEUE_DEPTH = (

@@ -9,10 +9,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain import access, capacity, corrections, lifecycle, routing, text_rules
+from domain import access, capacity, corrections, lifecycle, routing, text_rules, ticket_sql
 from domain.access import Principal
 from domain.enums import (
     CategorySource,
@@ -90,24 +92,27 @@ async def create_ticket(
     customer_id = await _customer_for(p, data.customer_id)
     category = await _category(data.category_key)
     now = clock.now()
-    async with in_transaction() as conn:
-        ticket = await Ticket.create(
-            customer_id=customer_id,
-            subject=subject,
-            description=description,
-            priority=data.priority or Priority.MEDIUM,
-            priority_set_by_agent=data.priority is not None,
-            category=category,
-            category_source=CategorySource.SUBMITTED if category else None,
-            team_id=category.default_team_id if category else p.team_id,
-            channel=data.channel,
-            tags=tags,
-            created_at=now,
-            updated_at=now,
-            using_db=conn,
-        )
-        await record(conn, ticket.id, ("ticket.created",), p, now, data={"subject": subject})
-    await ticket.refresh_from_db(fields=["number"])
+    _, rows = await connections.get("default").execute_query(
+        ticket_sql.CREATE_TICKET,
+        [
+            customer_id,
+            subject,
+            description,
+            (data.priority or Priority.MEDIUM).value,
+            data.priority is not None,
+            category.id if category else None,
+            CategorySource.SUBMITTED.value if category else None,
+            data.channel.value,
+            tags,
+            category.default_team_id if category else p.team_id,
+            now,
+            p.role.value,
+            p.agent_id or p.customer_id,
+            p.token_id or None,
+            orjson.dumps({"subject": subject}).decode(),
+        ],
+    )
+    ticket = Ticket._init_from_db(**dict(rows[0]))
     if triage is not None:
         try:
             await triage.triage(ticket.id)

@@ -34,29 +34,10 @@ from domain.ports import Clock, TextClassifier, TextGuess
 from domain.priority import PriorityFacts, PriorityPolicy, decide
 from domain.routing import RoutingPolicy, Target
 from domain.ticket_writes import TicketWrites
+from domain.triage_sql import CUSTOMER_FACTS, LOCKED_TICKET, UPSERT_TRIAGE
 
 ACTIVE = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CUSTOMER)
 ESCALATION_WINDOW = timedelta(days=30)
-
-CUSTOMER_FACTS = """
-SELECT c.tier, c.vip,
-       (SELECT count(*) FROM ticket_event e JOIN ticket t ON t.id = e.ticket_id
-        WHERE t.customer_id = c.id AND e.kind = 'ticket.escalated' AND e.created_at > $2)
-       AS escalations
-FROM customer c WHERE c.id = $1
-"""
-
-UPSERT_TRIAGE = """
-INSERT INTO triage_record (ticket_id, label, confidence, source, model_version, threshold,
-    priority, priority_reasons, applied_rules, triaged_at, runs)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, 1)
-ON CONFLICT (ticket_id) DO UPDATE SET label = EXCLUDED.label,
-    confidence = EXCLUDED.confidence, source = EXCLUDED.source,
-    model_version = EXCLUDED.model_version, threshold = EXCLUDED.threshold,
-    priority = EXCLUDED.priority, priority_reasons = EXCLUDED.priority_reasons,
-    applied_rules = EXCLUDED.applied_rules, triaged_at = EXCLUDED.triaged_at,
-    runs = triage_record.runs + 1
-"""
 
 
 @dataclass
@@ -91,6 +72,22 @@ async def customer_facts(conn: BaseDBAsyncClient, customer_id: int, now: datetim
     _, rows = await conn.execute_query(CUSTOMER_FACTS, [customer_id, now - ESCALATION_WINDOW])
     row = rows[0]
     return CustomerFacts(CustomerTier(row["tier"]), row["vip"], int(row["escalations"]))
+
+
+async def locked_ticket(
+    conn: BaseDBAsyncClient, ticket_id: int, now: datetime
+) -> tuple[Ticket, CustomerFacts] | None:
+    """One round trip: lock the ticket and read its customer's facts."""
+    _, rows = await conn.execute_query(LOCKED_TICKET, [ticket_id, now - ESCALATION_WINDOW])
+    if not rows:
+        return None
+    row = dict(rows[0])
+    who = CustomerFacts(
+        CustomerTier(row.pop("customer_tier_")),
+        row.pop("customer_vip_"),
+        int(row.pop("escalations_")),
+    )
+    return Ticket._init_from_db(**row), who
 
 
 def _classify(intake: Intake, text: str, ref: Reference) -> CategoryChoice:
@@ -164,7 +161,7 @@ async def route_ticket(
         return plan
     if category is None:
         reason = "The classifier was not confident enough; a human must pick the category."
-        await routing.hold_for_triage(conn, writes, reason, policy=intake.routing, now=now)
+        routing.hold_for_triage(writes, reason, policy=intake.routing, now=now)
     else:
         await routing.route(conn, writes, target, policy=intake.routing, teams=ref.teams, now=now)
     return plan
@@ -204,8 +201,7 @@ def _prioritise(writes: TicketWrites, intake: Intake, who: CustomerFacts) -> Non
     writes.set(priority=result.priority, priority_reasons=[r.as_dict() for r in result.reasons])
 
 
-async def _save_record(
-    conn: BaseDBAsyncClient,
+def _save_record(
     writes: TicketWrites,
     choice: CategoryChoice,
     intake: Intake,
@@ -214,7 +210,7 @@ async def _save_record(
     now: datetime,
 ) -> None:
     ticket = writes.ticket
-    await conn.execute_query(
+    writes.write_also(
         UPSERT_TRIAGE,
         [
             ticket.id,
@@ -235,18 +231,18 @@ async def triage_ticket(intake: Intake, ticket_id: int) -> bool:
     """Classify, prioritise and route; False when there was nothing to do."""
     now = intake.clock.now()
     async with in_transaction() as conn:
-        ticket = await Ticket.filter(id=ticket_id).select_for_update().using_db(conn).first()
-        if ticket is None or ticket.triage_status == TriageStatus.DONE:
+        found = await locked_ticket(conn, ticket_id, now)
+        if found is None or found[0].triage_status == TriageStatus.DONE:
             return False
+        ticket, who = found
         writes = TicketWrites(ticket)
         ref = await intake.reference.get(conn)
         choice = _apply_category(writes, intake, ref)
-        who = await customer_facts(conn, ticket.customer_id, now)
         _prioritise(writes, intake, who)
         writes.set(triage_status=TriageStatus.DONE)
         plan = await route_ticket(conn, writes, intake, now, (ref, who))
         applied = [{"id": rid, "name": name} for rid, name in plan.applied]
-        await _save_record(conn, writes, choice, intake, applied=applied, now=now)
+        _save_record(writes, choice, intake, applied=applied, now=now)
         writes.event(
             "ticket.triaged",
             category=choice.key,

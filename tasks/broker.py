@@ -12,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from taskiq import AsyncBroker, InMemoryBroker
-from taskiq_redis import RedisAsyncResultBackend
 
 from domain.triage import Intake
 from tasks import health, intake
-from tasks.redis_stream import ReclaimingStreamBroker
+from tasks.redis_stream import ReclaimingStreamBroker, SharedClientResultBackend
 
 RESULT_SECONDS = 3600
 
@@ -53,7 +52,7 @@ def build_broker(
             idle_timeout=int(settings.redelivery_seconds * 1000),
             maxlen=settings.stream_maxlen,
         ).with_result_backend(
-            RedisAsyncResultBackend(
+            SharedClientResultBackend(
                 redis_url,
                 result_ex_time=RESULT_SECONDS,
                 prefix_str=f"{settings.queue_name}:result",

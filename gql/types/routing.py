@@ -1,7 +1,7 @@
 """Routing in the API: decisions with their score parts, queues, and admin-edited rules."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry import Parent
@@ -111,13 +111,12 @@ class RoutingRule(Node):
     updated_at: datetime
     is_type_of = sourced_from(models.RoutingRule)
 
-    @strawberry.field(graphql_type=JSON)
-    def actions(root: Parent[models.RoutingRule]) -> Any:
-        """As given, with ``team_id`` as the team's global id."""
+    @strawberry.field
+    def actions(root: Parent[models.RoutingRule]) -> JSON:
         actions = dict(root.actions)
         if actions.get("team_id") is not None:
             actions["team_id"] = ids.encode("Team", actions["team_id"])
-        return actions
+        return cast(JSON, actions)
 
 
 @strawberry.input

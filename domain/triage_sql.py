@@ -1,0 +1,27 @@
+"""The SQL behind triage: locking the ticket with its customer's facts, and its record."""
+
+ESCALATIONS = """
+(SELECT count(*) FROM ticket_event e JOIN ticket o ON o.id = e.ticket_id
+ WHERE o.customer_id = c.id AND e.kind = 'ticket.escalated' AND e.created_at > $2)
+"""
+CUSTOMER_FACTS = (
+    f"SELECT c.tier, c.vip, {ESCALATIONS} AS escalations FROM customer c WHERE c.id = $1"
+)
+# The ticket, locked, with what priority and rules need to know about its customer.
+LOCKED_TICKET = f"""
+SELECT t.*, c.tier AS customer_tier_, c.vip AS customer_vip_, {ESCALATIONS} AS escalations_
+FROM ticket t JOIN customer c ON c.id = t.customer_id
+WHERE t.id = $1 FOR UPDATE OF t
+"""
+
+UPSERT_TRIAGE = """
+INSERT INTO triage_record (ticket_id, label, confidence, source, model_version, threshold,
+    priority, priority_reasons, applied_rules, triaged_at, runs)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10, 1)
+ON CONFLICT (ticket_id) DO UPDATE SET label = EXCLUDED.label,
+    confidence = EXCLUDED.confidence, source = EXCLUDED.source,
+    model_version = EXCLUDED.model_version, threshold = EXCLUDED.threshold,
+    priority = EXCLUDED.priority, priority_reasons = EXCLUDED.priority_reasons,
+    applied_rules = EXCLUDED.applied_rules, triaged_at = EXCLUDED.triaged_at,
+    runs = triage_record.runs + 1
+"""
