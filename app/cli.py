@@ -13,12 +13,14 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from app import database
+from app.classifier_commands import register as register_classifier_commands
 from app.command_support import database_or_exit, fail, settings_or_exit, with_runtime
 from app.settings import SettingsError
 from app.token_commands import token_cli
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 cli.add_typer(token_cli, name="token")
+register_classifier_commands(cli)
 
 T = TypeVar("T")
 
