@@ -38,6 +38,27 @@ FROM generate_series(1, $1::int) AS g
 """
 
 
+SPREAD_TEAMS = 50
+
+
+async def _spread(conn: asyncpg.Connection, agents: int) -> None:
+    """The same number of agents as Big, in 50 teams: routing looks at one team's."""
+    cat = await conn.fetchval(
+        "INSERT INTO category (key, name) VALUES ('SPREAD', 'Spread') RETURNING id"
+    )
+    for n in range(SPREAD_TEAMS):
+        team = await conn.fetchval(
+            "INSERT INTO team (name, tier) VALUES ($1, 'L1') RETURNING id", f"Spread {n}"
+        )
+        if n == 0:
+            await conn.execute("UPDATE category SET default_team_id = $1 WHERE id = $2", team, cat)
+        await conn.execute(AGENTS_SQL, f"spread{n}", team, 20, agents // SPREAD_TEAMS)
+        await conn.execute(SKILLS_SQL, team, cat)
+    await conn.execute(
+        "UPDATE agent SET current_ticket_count = id % 15 WHERE email LIKE 'agent-spread%'"
+    )
+
+
 def intake_database(db: BenchDatabase) -> tuple[str, dict[str, str]]:
     url = with_database(db.url, INTAKE_DB)
     return url, {**db.env, "DATABASE_URL": url}
@@ -71,6 +92,7 @@ async def _fill(url: str, agents_per_team: int, max_tickets: int, big_team: int)
         await conn.execute(
             "UPDATE agent SET current_ticket_count = id % 15 WHERE team_id = $1", big
         )
+        await _spread(conn, big_team)
         await conn.execute(CUSTOMERS_SQL, 2000)
         await conn.execute("ANALYZE")
     finally:

@@ -40,7 +40,8 @@ picked AS (
     UPDATE agent SET current_ticket_count = current_ticket_count + 1
     WHERE id = (
         SELECT a.id FROM agent a JOIN scored ON scored.id = a.id
-        WHERE a.is_available AND a.current_ticket_count < a.max_tickets
+        WHERE a.id = ANY(ARRAY(SELECT id FROM scored))  -- probe the listed rows by key
+          AND a.is_available AND a.current_ticket_count < a.max_tickets
         ORDER BY scored.score DESC, scored.id
         LIMIT 1
         FOR UPDATE OF a SKIP LOCKED

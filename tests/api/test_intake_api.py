@@ -284,3 +284,87 @@ async def test_a_lead_corrects_what_the_model_missed_and_it_is_routed(
             await asyncio.sleep(0.02)
     assert seen["triage"]["source"] == "AGENT"  # an agent's category is not second-guessed
     assert seen["assignee"] == {"name": agent.name}
+
+
+async def test_routing_settings_are_admin_data_and_bad_values_change_nothing(
+    live: httpx.AsyncClient,
+) -> None:
+    team, billing, agent, admin = await support_desk()
+    other = await create_team(name="Second line")
+    lead = await token_for(Role.LEAD, agent=await create_agent(other))
+    category = """mutation C($input: UpdateCategoryRoutingInput!) {
+      updateCategoryRouting(input: $input) {
+        category { key } userErrors { code field message } } }"""
+    ok = await gql(
+        live,
+        category,
+        {
+            "input": {
+                "key": "billing",
+                "keywords": [" Invoice ", "refund", "invoice"],
+                "fallbackTeamId": gid("Team", other.id),
+            }
+        },
+        token=admin,
+    )
+    assert ok["data"]["updateCategoryRouting"]["userErrors"] == []
+    saved = await Category.get(id=billing.id)
+    assert (saved.keywords, saved.fallback_team_id) == (["invoice", "refund"], other.id)
+
+    refused = await gql(
+        live, category, {"input": {"key": "billing", "keywords": ["ok", "bad\u0000"]}}, token=admin
+    )
+    assert refused["data"]["updateCategoryRouting"]["userErrors"][0]["field"] == "keywords"
+    by_lead = await gql(live, category, {"input": {"key": "billing", "keywords": []}}, token=lead)
+    assert by_lead["data"]["updateCategoryRouting"]["userErrors"][0]["code"] == "FORBIDDEN"
+    assert (await Category.get(id=billing.id)).keywords == ["invoice", "refund"]
+
+    overflow = """mutation O($input: SetTeamOverflowInput!) {
+      setTeamOverflow(input: $input) { team { name } userErrors { field } } }"""
+    half = await gql(
+        live,
+        overflow,
+        {"input": {"teamId": gid("Team", team.id), "overflowThreshold": 5}},
+        token=admin,
+    )
+    itself = await gql(
+        live,
+        overflow,
+        {
+            "input": {
+                "teamId": gid("Team", team.id),
+                "overflowThreshold": 5,
+                "overflowTeamId": gid("Team", team.id),
+            }
+        },
+        token=admin,
+    )
+    assert half["data"]["setTeamOverflow"]["userErrors"] == [{"field": "overflowThreshold"}]
+    assert itself["data"]["setTeamOverflow"]["userErrors"] == [{"field": "overflowTeamId"}]
+    assert (await Team.get(id=team.id)).overflow_threshold is None
+
+    update_agent = """mutation U($input: UpdateAgentInput!) {
+      updateAgent(input: $input) { agent { maxTickets senior } userErrors { code field } } }"""
+    outsider = await gql(
+        live,
+        update_agent,
+        {"input": {"agentId": gid("Agent", agent.id), "maxTickets": 3}},
+        token=lead,
+    )
+    too_many = await gql(
+        live,
+        update_agent,
+        {"input": {"agentId": gid("Agent", agent.id), "maxTickets": 0}},
+        token=admin,
+    )
+    done = await gql(
+        live,
+        update_agent,
+        {"input": {"agentId": gid("Agent", agent.id), "maxTickets": 3, "senior": True}},
+        token=admin,
+    )
+    assert outsider["data"]["updateAgent"]["userErrors"][0]["code"] == "FORBIDDEN"
+    assert too_many["data"]["updateAgent"]["userErrors"] == [
+        {"code": "INVALID_INPUT", "field": "maxTickets"}
+    ]
+    assert done["data"]["updateAgent"]["agent"] == {"maxTickets": 3, "senior": True}
