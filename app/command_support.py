@@ -26,8 +26,11 @@ def settings_or_exit() -> Settings:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    if settings.log_level != "DEBUG":  # Tortoise logs every pool open and close at INFO
+    if settings.log_level != "DEBUG":
+        # Tortoise logs every pool open and close, Taskiq every task it runs, at INFO:
+        # hundreds of lines a second under load, and CPU the worker needs.
         logging.getLogger("tortoise").setLevel(logging.WARNING)
+        logging.getLogger("taskiq").setLevel(logging.WARNING)
     return settings
 
 

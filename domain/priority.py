@@ -110,7 +110,7 @@ def _base(facts: PriorityFacts, policy: PriorityPolicy) -> tuple[Priority, list[
     low = policy.find("low_keyword", facts.text)
     if low is not None:
         return Priority.LOW, [Reason("low_keyword", f"'{low}'", Priority.LOW.value)]
-    return Priority.MEDIUM, [Reason("default", "no rule raised it", Priority.MEDIUM.value)]
+    return Priority.MEDIUM, [Reason("default", "the starting level", Priority.MEDIUM.value)]
 
 
 def _customer_bumps(facts: PriorityFacts, policy: PriorityPolicy) -> list[Reason]:
