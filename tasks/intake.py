@@ -4,6 +4,7 @@ Thin wrappers: the work and its idempotence live in ``domain.triage`` and
 ``domain.intake_sweep``. Tasks take ids, never objects.
 """
 
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import asdict
 from typing import Any
@@ -14,13 +15,14 @@ from domain.intake_sweep import sweep
 from domain.triage import Intake, triage_ticket
 
 TRIAGE_TASK = "frontdesk.triage"
+log = logging.getLogger("frontdesk.intake")
 SWEEP_TASK = "frontdesk.intake_sweep"
 
 
 class BrokerTriageQueue:
     """The ``TriageQueue`` port over a Taskiq task: enqueue and return."""
 
-    def __init__(self, task: AsyncTaskiqDecoratedTask[[int], Coroutine[Any, Any, bool]]) -> None:
+    def __init__(self, task: AsyncTaskiqDecoratedTask[[int], Coroutine[Any, Any, None]]) -> None:
         self._task = task
 
     async def triage(self, ticket_id: int) -> None:
@@ -37,8 +39,10 @@ def register(
     """``intake`` is called per task so a worker builds its models lazily, once."""
 
     @broker.task(task_name=TRIAGE_TASK)
-    async def triage(ticket_id: int) -> bool:
-        return await triage_ticket(intake(), ticket_id)
+    async def triage(ticket_id: int) -> None:
+        """Returns nothing, so no result is stored per ticket (the ticket is the result)."""
+        if not await triage_ticket(intake(), ticket_id):
+            log.debug("Ticket %s: already triaged or gone; nothing to do", ticket_id)
 
     queue = BrokerTriageQueue(triage)
 

@@ -73,9 +73,14 @@ class ReclaimingStreamBroker(RedisStreamBroker):
 
 
 class SharedClientResultBackend(RedisAsyncResultBackend):  # type: ignore[type-arg]
+    """Results in Redis for an operator to read; a task that returned nothing and did
+    not fail (``triage``, hundreds a second) has nothing to keep, so nothing is written."""
+
     _client: Redis | None = None
 
     async def set_result(self, task_id: str, result: TaskiqResult[Any]) -> None:
+        if result.return_value is None and not result.is_err:
+            return
         if self._client is None:
             self._client = Redis(connection_pool=self.redis_pool)
         value = self.serializer.dumpb(result.model_dump(mode="json"))
