@@ -13,25 +13,28 @@ ACTIVE_STATUSES = "('OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER')"
 # $1 team, $2 category, $3 minimum tier, $4 senior required, $5 skill optional
 # (widened), $6..$8 weights (capacity, skill, handle time), $9 how many to list.
 # Handle-time speed compares the agent's mean with the category's: m / (m + own).
+# Skills come from agent.skill_map ({"<category id>": [level, mean seconds]}), which
+# triggers on agent_skill keep current (migration 0005): no join per candidate.
 # One statement scores the candidates, lists the best and reserves the best one
 # it can lock without waiting (an agent another routing holds is skipped):
 # ``chosen`` is that agent, or null when every listed agent was held or full.
 PICK = """
-WITH scored AS MATERIALIZED (
+WITH mean AS MATERIALIZED (SELECT avg_handle_seconds AS seconds FROM category WHERE id = $2),
+scored AS MATERIALIZED (
     SELECT id, current_ticket_count, max_tickets, level, capacity, skill, handle_time,
            $6::float8 * capacity + $7::float8 * skill + $8::float8 * handle_time AS score
     FROM (
-        SELECT a.id, a.current_ticket_count, a.max_tickets, COALESCE(s.level, 0) AS level,
+        SELECT a.id, a.current_ticket_count, a.max_tickets,
+               COALESCE((sk.skill ->> 0)::int, 0) AS level,
                1 - a.current_ticket_count::float8 / a.max_tickets AS capacity,
-               COALESCE(s.level, 0) / 5.0::float8 AS skill,
-               COALESCE(c.avg_handle_seconds
-                        / NULLIF(c.avg_handle_seconds + s.avg_handle_seconds, 0), 0.5)
+               COALESCE((sk.skill ->> 0)::int, 0) / 5.0::float8 AS skill,
+               COALESCE(mean.seconds / NULLIF(mean.seconds + (sk.skill ->> 1)::float8, 0), 0.5)
                    AS handle_time
         FROM agent a
-        JOIN category c ON c.id = $2
-        LEFT JOIN agent_skill s ON s.agent_id = a.id AND s.category_id = $2
+        CROSS JOIN mean
+        CROSS JOIN LATERAL (SELECT a.skill_map -> $2::int::text AS skill) sk
         WHERE a.team_id = $1 AND a.is_available AND a.current_ticket_count < a.max_tickets
-          AND a.support_tier >= $3 AND (a.senior OR NOT $4) AND ($5 OR s.id IS NOT NULL)
+          AND a.support_tier >= $3 AND (a.senior OR NOT $4) AND ($5 OR sk.skill IS NOT NULL)
     ) candidate
     ORDER BY score DESC, id
     LIMIT $9
@@ -55,9 +58,9 @@ SELECT scored.*, (SELECT id FROM picked) AS chosen FROM scored ORDER BY score DE
 CANDIDATE_COUNT = """
 SELECT count(*) AS total
 FROM agent a
-LEFT JOIN agent_skill s ON s.agent_id = a.id AND s.category_id = $2
 WHERE a.team_id = $1 AND a.is_available AND a.current_ticket_count < a.max_tickets
-  AND a.support_tier >= $3 AND (a.senior OR NOT $4) AND ($5 OR s.id IS NOT NULL)
+  AND a.support_tier >= $3 AND (a.senior OR NOT $4)
+  AND ($5 OR (a.skill_map -> $2::int::text) IS NOT NULL)
 """
 
 QUEUE_DEPTH = (

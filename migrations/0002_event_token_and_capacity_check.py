@@ -2,15 +2,16 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
 
+
 class Migration(migrations.Migration):
-    dependencies = [('models', '0001_initial')]
+    dependencies = [("models", "0001_initial")]
 
     initial = False
 
     operations = [
         ops.AddField(
-            model_name='TicketEvent',
-            name='actor_token_id',
+            model_name="TicketEvent",
+            name="actor_token_id",
             field=fields.IntField(null=True),
         ),
         ops.RunSQL(

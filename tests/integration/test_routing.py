@@ -193,3 +193,19 @@ async def test_a_deep_queue_overflows_new_tickets_to_the_next_tier(
         SupportTier.L2,
         l2_agent.id,
     )
+
+
+async def test_skill_changes_reach_routing_at_once(db: str, clock: ManualClock) -> None:
+    """Routing reads skills from a per-agent map the database keeps in step with agent_skill."""
+    team = await create_team()
+    cat = await create_category("BILLING", team=team)
+    agent = await create_agent(team, skills={cat: 2})
+    await AgentSkill.filter(agent_id=agent.id).update(level=5)
+    first = await triaged(clock, category=cat)
+    decision = await RoutingDecision.get(ticket_id=first.id)
+    assert [c["skillLevel"] for c in decision.candidates] == [5]
+
+    await AgentSkill.filter(agent_id=agent.id).delete()
+    second = await triaged(clock, category=cat)
+
+    assert (second.routing_state, second.assignee_id) == (RoutingState.QUEUED, None)
