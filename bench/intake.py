@@ -26,7 +26,7 @@ import asyncpg
 import httpx
 from bench_database import bench_database
 from intake_seed import CATEGORIES, intake_database, seed_intake
-from servers import free_port, start_server, stop_server, wait_healthy
+from servers import free_port, server_log, start_server, stop_server, wait_healthy
 from workspace import DATA_DIR, FRONTDESK, log, run_async
 
 from app.database import close_database, credentials, open_database
@@ -253,6 +253,15 @@ async def routing_latency(runs: int, category_key: str) -> dict[str, float]:
     }
 
 
+async def wait_ready(count: int, seconds: float = 60) -> None:
+    """Until every worker has said it is consuming (models loaded, group created)."""
+    logs = [server_log(f"intake worker {n}") for n in range(count)]
+    async with asyncio.timeout(seconds):
+        while not all("Worker consuming" in p.read_text(errors="replace") for p in logs):  # noqa: ASYNC110  (other processes)
+            await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)
+
+
 def start_workers(env: dict[str, str], count: int) -> list:  # type: ignore[type-arg]
     return [
         start_server(f"intake worker {n}", [str(FRONTDESK), "worker"], env) for n in range(count)
@@ -268,7 +277,7 @@ async def end_to_end(args: argparse.Namespace, url: str, env: dict[str, str]) ->
     server = None
     tracker = Tracker(url)
     try:
-        await asyncio.sleep(3)  # workers connect and create their consumer group
+        await wait_ready(args.workers)
         if args.via == "api":
             port = free_port()
             senv = {**wenv, "FRONTDESK_PORT": str(port)}
