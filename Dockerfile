@@ -11,11 +11,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     FRONTDESK_PORT=8000 \
     FRONTDESK_DATA_DIR=/var/lib/frontdesk
 
-# Run as an unprivileged user. Its home is FRONTDESK_DATA_DIR: only the embedded
-# fallback (no DATABASE_URL) and `seed-demo` write there.
+# Run as an unprivileged user. Its home is FRONTDESK_DATA_DIR: the embedded
+# fallback (no DATABASE_URL), `seed-demo` and trained models (models/, a volume
+# shared by api and workers in docker-compose.yml) are written there.
 RUN groupadd --system --gid 10001 frontdesk \
  && useradd --system --uid 10001 --gid frontdesk --home-dir /var/lib/frontdesk \
-      --create-home --shell /usr/sbin/nologin frontdesk
+      --create-home --shell /usr/sbin/nologin frontdesk \
+ && install -d -o frontdesk -g frontdesk /var/lib/frontdesk/models
 
 # Dependencies first, from the lock alone, so code changes reuse this layer.
 # Every locked package ships a manylinux wheel: no compiler is needed.
