@@ -61,7 +61,7 @@ def train_classifier(
     holdout: Annotated[
         float, typer.Option(min=0.0, max=0.9, help="Share held out to score.")
     ] = 0.2,
-    epochs: Annotated[int, typer.Option(min=1, max=200, help="Passes over the data.")] = 12,
+    epochs: Annotated[int, typer.Option(min=1, max=200, help="Passes over the data.")] = 24,
     seed: Annotated[int, typer.Option(help="Seed for the split and training.")] = 0,
 ) -> None:
     """Train a ticket classifier (from a labelled CSV file or the database) and print its

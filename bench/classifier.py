@@ -14,7 +14,7 @@ The baseline is the one the data READMEs report: word 1-2-gram and char_wb
 2-5-gram TF-IDF, ``LogisticRegression(C=10, class_weight="balanced")``
 (scikit-learn is a development dependency, used here only).
 
-    .venv/bin/python bench/classifier.py                     # all three (~15 min)
+    .venv/bin/python bench/classifier.py                     # all three (~8 min)
     .venv/bin/python bench/classifier.py --dataset banking77
 """
 
@@ -25,10 +25,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline, make_union
-from threadpoolctl import threadpool_limits
+from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+from sklearn.pipeline import make_pipeline, make_union  # type: ignore[import-untyped]
+from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 from adapters.text_classifier import (
     SpacyTextClassifier,

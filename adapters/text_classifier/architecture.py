@@ -21,7 +21,7 @@ def TicketTextcat(
     word_max_n: int = 2,
     char_min_n: int = 2,
     char_max_n: int = 5,
-    min_df: int = 2,
+    min_df: int = 1,
     hidden: int = 0,
     dropout: float = 0.0,
     nO: int | None = None,

@@ -51,7 +51,7 @@ def char_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
 
 @registry.layers("frontdesk.TicketFeatures.v1")
 def TicketFeatures(
-    word_max_n: int = 2, char_min_n: int = 2, char_max_n: int = 5, min_df: int = 2
+    word_max_n: int = 2, char_min_n: int = 2, char_max_n: int = 5, min_df: int = 1
 ) -> Model[list[Doc], SparseRows]:
     """The featuriser layer; empty until ``fit`` gives it a vocabulary."""
     return Model(
