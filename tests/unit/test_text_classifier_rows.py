@@ -15,7 +15,8 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "support_tickets.cs
 
 def test_take_rows_matches_featurising_the_batch_itself() -> None:
     texts = read_labelled_csv(FIXTURE, "text", "category").texts
-    docs = list(spacy.blank("en").tokenizer.pipe(texts))
+    nlp = spacy.blank("en")
+    docs = [nlp.make_doc(text) for text in texts]
     model = TicketTextcat(nO=4)
     fit_vocabulary(model, docs)
     features = model.get_ref("features")
