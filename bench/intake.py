@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import asyncpg
 import httpx
 from bench_database import bench_database
-from intake_seed import CATEGORIES, intake_database, seed_intake
+from intake_seed import CATEGORIES, intake_database, seed_intake, spread_big_team
 from servers import free_port, server_log, start_server, stop_server, wait_healthy
 from workspace import DATA_DIR, FRONTDESK, log, run_async
 
@@ -366,7 +366,8 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         e2e = await end_to_end(args, url, env)
         log(f"routing decision among {args.big_team} agents, {args.routing_runs} runs")
         decision = await routing_latency(args.routing_runs, "BIG")
-        spread = await routing_latency(args.routing_runs, "SPREAD")
+        await spread_big_team(url)
+        spread = await routing_latency(args.routing_runs, "BIG")
     finally:
         await close_database()
     return {"end_to_end": e2e, "routing": decision, "routing_spread": spread, "args": vars(args)}

@@ -41,22 +41,27 @@ FROM generate_series(1, $1::int) AS g
 SPREAD_TEAMS = 50
 
 
-async def _spread(conn: asyncpg.Connection, agents: int) -> None:
-    """The same number of agents as Big, in 50 teams: routing looks at one team's."""
-    cat = await conn.fetchval(
-        "INSERT INTO category (key, name) VALUES ('SPREAD', 'Spread') RETURNING id"
-    )
-    for n in range(SPREAD_TEAMS):
-        team = await conn.fetchval(
-            "INSERT INTO team (name, tier) VALUES ($1, 'L1') RETURNING id", f"Spread {n}"
+async def spread_big_team(url: str) -> None:
+    """Move Big's agents into 50 teams of equal size (same agents, same table): the
+    routing of one ticket then looks at one team's share."""
+    conn = await asyncpg.connect(**credentials(url))
+    try:
+        big = await conn.fetchval("SELECT default_team_id FROM category WHERE key = 'BIG'")
+        teams = [big] + [
+            await conn.fetchval(
+                "INSERT INTO team (name, tier) VALUES ($1, 'L1') RETURNING id", f"Big {n}"
+            )
+            for n in range(1, SPREAD_TEAMS)
+        ]
+        await conn.execute(
+            "UPDATE agent SET team_id = ($2::int[])[1 + id % $3] WHERE team_id = $1",
+            big,
+            teams,
+            SPREAD_TEAMS,
         )
-        if n == 0:
-            await conn.execute("UPDATE category SET default_team_id = $1 WHERE id = $2", team, cat)
-        await conn.execute(AGENTS_SQL, f"spread{n}", team, 20, agents // SPREAD_TEAMS)
-        await conn.execute(SKILLS_SQL, team, cat)
-    await conn.execute(
-        "UPDATE agent SET current_ticket_count = id % 15 WHERE email LIKE 'agent-spread%'"
-    )
+        await conn.execute("VACUUM ANALYZE agent")
+    finally:
+        await conn.close()
 
 
 def intake_database(db: BenchDatabase) -> tuple[str, dict[str, str]]:
@@ -92,9 +97,8 @@ async def _fill(url: str, agents_per_team: int, max_tickets: int, big_team: int)
         await conn.execute(
             "UPDATE agent SET current_ticket_count = id % 15 WHERE team_id = $1", big
         )
-        await _spread(conn, big_team)
         await conn.execute(CUSTOMERS_SQL, 2000)
-        await conn.execute("ANALYZE")
+        await conn.execute("VACUUM ANALYZE")  # the skill_map triggers rewrote every agent row
     finally:
         await conn.close()
 
