@@ -212,6 +212,7 @@ async def seed() -> dict[str, str]:
                     support_tier=teams[team].tier,
                     skills=skills,
                 ),
+                datetime.now(UTC),
             )
         )
     for agent in agents:

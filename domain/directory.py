@@ -177,7 +177,7 @@ async def create_category(
     return await Category.create(key=clean_key, name=clean_name, default_team_id=default_team_id)
 
 
-async def create_agent(p: Principal, data: NewAgent) -> Agent:
+async def create_agent(p: Principal, data: NewAgent, now: datetime) -> Agent:
     access.require_admin(p, "manage agents")
     name = text_rules.one_line(data.name, "name", "Name")
     email = text_rules.email(data.email)
@@ -211,6 +211,8 @@ async def create_agent(p: Principal, data: NewAgent) -> Agent:
             ],
             using_db=conn,
         )
+        await routing.fill_agent(conn, agent.id, now)  # a new agent starts on the backlog
+    await agent.refresh_from_db()
     return agent
 
 

@@ -98,10 +98,17 @@ class ReferenceCache:
         self._snapshot: Reference | None = None
         self._at = float("-inf")
 
-    async def get(self, conn: BaseDBAsyncClient) -> Reference:
+    async def get(self, conn: BaseDBAsyncClient, category_id: int | None = None) -> Reference:
+        """The snapshot; read again when stale or when it lacks ``category_id`` (a
+        category created since, which a ticket may already carry)."""
         now = time.monotonic()
-        if self._snapshot is not None and now - self._at < self.seconds:
-            return self._snapshot
+        snapshot = self._snapshot
+        if (
+            snapshot is not None
+            and now - self._at < self.seconds
+            and (category_id is None or category_id in snapshot.categories)
+        ):
+            return snapshot
         _, rows = await conn.execute_query(SNAPSHOT)
         self._snapshot, self._at = _parse(dict(rows[0])), now
         return self._snapshot

@@ -25,6 +25,7 @@ BATCH = 500
 class SweepReport:
     requeued: int
     widened: int
+    drained: int = 0
 
 
 async def requeue_stragglers(queue: TriageQueue, older_than: datetime) -> int:
@@ -79,7 +80,23 @@ async def widen_stale(intake: Intake, now: datetime) -> int:
     return widened
 
 
+async def drain_queues(now: datetime) -> int:
+    """Give queued tickets to agents with room who are idle anyway.
+
+    Freed agents pull work at once; this catches what that cannot see: a ticket
+    queued while its agent was freeing up in a concurrent transaction, a reopened
+    ticket whose agent was full, a team that got a new agent.
+    """
+    _, rows = await connections.get("default").execute_query(routing_sql.AGENTS_WITH_ROOM, [BATCH])
+    taken = 0
+    for row in rows:
+        async with in_transaction() as conn:
+            taken += len(await routing.fill_agent(conn, row["id"], now))
+    return taken
+
+
 async def sweep(intake: Intake, queue: TriageQueue, pending_grace_seconds: float) -> SweepReport:
     now = intake.clock.now()
     requeued = await requeue_stragglers(queue, now - timedelta(seconds=pending_grace_seconds))
-    return SweepReport(requeued=requeued, widened=await widen_stale(intake, now))
+    widened = await widen_stale(intake, now)
+    return SweepReport(requeued=requeued, widened=widened, drained=await drain_queues(now))

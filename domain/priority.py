@@ -107,7 +107,7 @@ def _base(facts: PriorityFacts, policy: PriorityPolicy) -> tuple[Priority, list[
     ):
         detail = f"severity model said {severity.label} ({severity.confidence:.2f})"
         return Priority(severity.label), [Reason("severity_model", detail, severity.label)]
-    low = policy.find("low_keyword", facts.text)
+    low = policy.find("low_keyword", facts.text.lower())
     if low is not None:
         return Priority.LOW, [Reason("low_keyword", f"'{low}'", Priority.LOW.value)]
     return Priority.MEDIUM, [Reason("default", "the starting level", Priority.MEDIUM.value)]

@@ -134,7 +134,21 @@ def _flag(raw: Mapping[str, Any], key: str, field_name: str) -> bool | None:
     return value
 
 
+CONDITION_KEYS = frozenset(
+    {"categories", "priorities", "customer_tiers", "vip", "channels", "tags", "keywords"}
+)
+ACTION_KEYS = frozenset({"team_id", "support_tier", "require_senior", "add_tags", "set_priority"})
+
+
+def _only_known(raw: Mapping[str, Any], known: frozenset[str], field_name: str) -> None:
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        message = f"Unknown key {unknown[0]!r} in {field_name}; use {', '.join(sorted(known))}."
+        raise InvalidInput(message, field=field_name)
+
+
 def parse_conditions(raw: Mapping[str, Any], categories: Iterable[str]) -> Conditions:
+    _only_known(raw, CONDITION_KEYS, "conditions")
     known = set(categories)
     parsed = Conditions(
         categories=_values(raw, "categories", _key, "conditions.categories"),
@@ -157,6 +171,7 @@ def parse_conditions(raw: Mapping[str, Any], categories: Iterable[str]) -> Condi
 
 
 def parse_actions(raw: Mapping[str, Any], team_ids: Iterable[int]) -> Actions:
+    _only_known(raw, ACTION_KEYS, "actions")
     team_id = raw.get("team_id")
     if team_id is not None and (isinstance(team_id, bool) or team_id not in set(team_ids)):
         raise InvalidInput("No such team.", field="actions.teamId")
@@ -209,7 +224,9 @@ def evaluate(rules: Sequence[Rule], facts: Facts) -> Plan:
             plan,
             team_id=a.team_id if a.team_id is not None else plan.team_id,
             support_tier=a.support_tier or plan.support_tier,
-            requires_senior=plan.requires_senior or bool(a.require_senior),
+            requires_senior=(
+                a.require_senior if a.require_senior is not None else plan.requires_senior
+            ),
             priority=priority or plan.priority,
             tags=tags,
             applied=(*plan.applied, (rule.id, rule.name)),

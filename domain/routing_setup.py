@@ -123,7 +123,8 @@ async def update_category(
         category.default_team_id = await _team_or_none(default_team_id, "defaultTeamId")
     if fallback_team_id is not UNCHANGED:
         category.fallback_team_id = await _team_or_none(fallback_team_id, "fallbackTeamId")
-    await category.save()
+    # only these columns: resolutions update the handle-time columns concurrently
+    await category.save(update_fields=["keywords", "default_team_id", "fallback_team_id"])
     return category
 
 
@@ -146,5 +147,5 @@ async def update_team_overflow(
         raise InvalidInput("A team cannot overflow into itself.", field="overflowTeamId")
     team.overflow_team_id = await _team_or_none(overflow_team_id, "overflowTeamId")
     team.overflow_threshold = threshold
-    await team.save()
+    await team.save(update_fields=["overflow_team_id", "overflow_threshold"])
     return team

@@ -99,6 +99,16 @@ ORDER BY t.queued_at, t.id
 LIMIT $2
 """
 
+# Available agents with room whose team has a queued ticket.
+AGENTS_WITH_ROOM = f"""
+SELECT a.id FROM agent a
+WHERE a.is_available AND a.current_ticket_count < a.max_tickets
+  AND EXISTS (SELECT 1 FROM ticket t WHERE t.routing_state = 'QUEUED' AND t.team_id = a.team_id
+              AND t.status IN {ACTIVE_STATUSES})
+ORDER BY a.current_ticket_count::float8 / a.max_tickets, a.id
+LIMIT $1
+"""
+
 UPSERT_DECISION = """
 INSERT INTO routing_decision (ticket_id, outcome, reason, team_id, agent_id, support_tier,
     requires_senior, candidate_count, candidates, weights, decided_at)

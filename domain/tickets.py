@@ -24,6 +24,7 @@ from domain.enums import (
     RoutingState,
     SenderType,
     TicketStatus,
+    TriageStatus,
 )
 from domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from domain.events import record
@@ -289,7 +290,15 @@ async def assign(p: Principal, ticket_id: int, agent_id: int, clock: Clock) -> T
     return ticket
 
 
-async def update(p: Principal, ticket_id: int, changes: TicketUpdate, clock: Clock) -> Ticket:
+async def update(
+    p: Principal,
+    ticket_id: int,
+    changes: TicketUpdate,
+    clock: Clock,
+    triage: TriageQueue | None = None,
+) -> Ticket:
+    """A new category on a ticket nobody has yet sends it through triage again (the
+    agent's category is kept; rules and routing run), as ``correctTicketCategory`` does."""
     access.require_staff(p, "update tickets")
     tags = text_rules.tags(changes.tags) if changes.tags is not None else None
     category = await _category(changes.category_key)
@@ -305,13 +314,22 @@ async def update(p: Principal, ticket_id: int, changes: TicketUpdate, clock: Clo
             diff["priority"] = [ticket.priority, changes.priority.value]
             ticket.priority = changes.priority
             ticket.priority_set_by_agent = True
+        reroute = False
         if category is not None and category.id != ticket.category_id:
             diff["category"] = [ticket.category_id, category.id]
             await corrections.record(conn, ticket, category.id, p, now)
+            reroute = ticket.assignee_id is None and TicketStatus(ticket.status) in ACTIVE
+            if reroute:
+                ticket.triage_status = TriageStatus.PENDING
         if tags is not None:
             diff["tags"] = [ticket.tags, tags]
             ticket.tags = tags
         ticket.updated_at = now
         await ticket.save(using_db=conn)
         await record(conn, ticket.id, ("ticket.updated",), p, now, data={"changes": diff})
+    if reroute and triage is not None:  # without one (or if this fails) the sweep does it
+        try:
+            await triage.triage(ticket.id)
+        except Exception:
+            log.exception("Could not enqueue triage for ticket %s; the sweep will retry", ticket.id)
     return ticket

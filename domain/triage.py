@@ -151,7 +151,7 @@ async def route_ticket(
     ticket = writes.ticket
     if known is None:
         known = (
-            await intake.reference.get(conn),
+            await intake.reference.get(conn, ticket.category_id),
             await customer_facts(conn, ticket.customer_id, now),
         )
     ref, who = known
@@ -236,7 +236,7 @@ async def triage_ticket(intake: Intake, ticket_id: int) -> bool:
             return False
         ticket, who = found
         writes = TicketWrites(ticket)
-        ref = await intake.reference.get(conn)
+        ref = await intake.reference.get(conn, ticket.category_id)
         choice = _apply_category(writes, intake, ref)
         _prioritise(writes, intake, who)
         writes.set(triage_status=TriageStatus.DONE)

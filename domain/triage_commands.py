@@ -1,5 +1,6 @@
 """What people do around intake: re-run triage, correct a category, read the queues."""
 
+import logging
 from datetime import datetime
 
 from tortoise import connections
@@ -17,6 +18,7 @@ from domain.tickets import locked_visible
 from domain.triage import Intake, route_ticket
 
 MAX_PAGE = 200
+log = logging.getLogger("frontdesk.intake")
 
 
 async def request_retriage(
@@ -33,8 +35,11 @@ async def request_retriage(
         ticket.updated_at = now
         await ticket.save(using_db=conn, update_fields=["triage_status", "updated_at"])
         await record(conn, ticket.id, ("ticket.triage_requested",), p, now)
-    if queue is not None:  # without one, the intake sweep hands it over
-        await queue.triage(ticket.id)
+    if queue is not None:  # without one (or if this fails), the intake sweep hands it over
+        try:
+            await queue.triage(ticket.id)
+        except Exception:
+            log.exception("Could not enqueue triage for ticket %s; the sweep will retry", ticket.id)
     return ticket
 
 
@@ -71,7 +76,7 @@ def _page(first: int) -> int:
 
 async def queue(p: Principal, team_id: int, first: int, offset: int) -> list[Ticket]:
     """A team's queued tickets in the order agents will get them."""
-    access.require(p.is_staff or p.role == Role.PARTNER, "Only staff may read queues.")
+    access.require_staff(p, "read queues")
     if p.role == Role.AGENT and p.team_id != team_id:
         raise NotFound("No such team.", field="teamId")
     if offset < 0:

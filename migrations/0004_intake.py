@@ -304,7 +304,8 @@ class Migration(migrations.Migration):
         ),
         ops.RunSQL(
             "UPDATE ticket SET triage_status = 'DONE', "
-            "routing_state = CASE WHEN assignee_id IS NOT NULL THEN 'ASSIGNED' ELSE 'QUEUED' END, "
+            "routing_state = CASE WHEN assignee_id IS NOT NULL THEN 'ASSIGNED' "
+            "WHEN team_id IS NULL OR category_id IS NULL THEN 'NEEDS_TRIAGE' ELSE 'QUEUED' END, "
             "queued_at = CASE WHEN assignee_id IS NULL THEN created_at END, "
             "assigned_at = CASE WHEN assignee_id IS NOT NULL THEN updated_at END",
             reverse_sql="SELECT 1",

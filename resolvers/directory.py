@@ -112,6 +112,7 @@ async def create_agent(info: Info, input: d.CreateAgentInput) -> d.AgentPayload:
             senior=input.senior,
             skills=_skills(input.skills),
         ),
+        info.context.clock.now(),
     )
     return d.AgentPayload(agent=cast(d.Agent, agent), user_errors=[])
 

@@ -133,5 +133,6 @@ async def update_ticket(info: Info, input: t.UpdateTicketInput) -> t.TicketPaylo
             tags=input.tags,
         ),
         info.context.clock,
+        info.context.triage,
     )
     return _ok(updated)

@@ -158,6 +158,10 @@ async def test_the_queue_lists_waiting_tickets_in_the_order_agents_get_them(
     refused = await gql(live, query, {"team": gid("Team", team.id)}, token=outsider)
     assert refused["data"] is None
     assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    partner = await gql(
+        live, query, {"team": gid("Team", team.id)}, token=await token_for(Role.PARTNER)
+    )
+    assert partner["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
     # the agent comes back: the head of the queue is theirs at once
     mutation = """mutation A($input: SetAgentAvailabilityInput!) {

@@ -209,3 +209,69 @@ async def test_skill_changes_reach_routing_at_once(db: str, clock: ManualClock) 
     second = await triaged(clock, category=cat)
 
     assert (second.routing_state, second.assignee_id) == (RoutingState.QUEUED, None)
+
+
+async def test_the_sweep_gives_queued_tickets_to_idle_agents_with_room(
+    db: str, clock: ManualClock
+) -> None:
+    """E.g. an agent made available by a path that did not pull work, or freed in a
+    transaction that could not see a ticket still being triaged."""
+    from domain.intake_sweep import drain_queues
+
+    team = await create_team()
+    cat = await create_category("BILLING", team=team)
+    agent = await create_agent(team, available=False, skills={cat: 3})
+    queued = await triaged(clock, category=cat)
+    await Agent.filter(id=agent.id).update(is_available=True)  # nothing pulled work
+
+    assert await drain_queues(clock.now()) == 1
+
+    assert (await Ticket.get(id=queued.id)).assignee_id == agent.id
+    assert await drain_queues(clock.now()) == 0
+
+
+async def test_a_new_agent_starts_on_the_backlog(db: str, clock: ManualClock) -> None:
+    from domain import directory
+
+    team = await create_team()
+    cat = await create_category("BILLING", team=team)
+    waiting = await triaged(clock, category=cat)
+
+    agent = await directory.create_agent(
+        ADMIN,
+        directory.NewAgent(
+            name="New", email="new@frontdesk.example", team_id=team.id, skills={"BILLING": 2}
+        ),
+        clock.now(),
+    )
+
+    assert (await Ticket.get(id=waiting.id)).assignee_id == agent.id
+    assert agent.current_ticket_count == 1
+
+
+async def test_a_category_fixed_with_update_ticket_is_routed_again(
+    db: str, clock: ManualClock
+) -> None:
+    team = await create_team()
+    cat = await create_category("BILLING", team=team)
+    agent = await create_agent(team, skills={cat: 3})
+    unsure = await triaged(clock)  # no keywords, no model: a human must triage
+    assert unsure.routing_state == RoutingState.NEEDS_TRIAGE
+    handed: list[int] = []
+
+    class Recording:
+        async def triage(self, ticket_id: int) -> None:
+            handed.append(ticket_id)
+
+    await tickets.update(
+        ADMIN, unsure.id, tickets.TicketUpdate(category_key="BILLING"), clock, Recording()
+    )
+    assert handed == [unsure.id]
+    await triage_ticket(Intake(clock), unsure.id)
+
+    done = await Ticket.get(id=unsure.id)
+    assert (done.category_id, done.assignee_id, done.routing_state) == (
+        cat.id,
+        agent.id,
+        RoutingState.ASSIGNED,
+    )

@@ -87,3 +87,7 @@ def test_the_policy_is_data() -> None:
     enterprise = facts("sev1 incident", customer_tier=CustomerTier.ENTERPRISE)
     assert decide(enterprise, custom).priority == Priority.URGENT
     assert decide(facts("critical"), custom).priority == Priority.MEDIUM
+
+
+def test_low_keywords_match_whatever_the_case() -> None:
+    assert decide(facts("No rush: Feature Request for exports"), POLICY).priority == Priority.LOW

@@ -103,3 +103,20 @@ def test_bad_rules_are_refused_naming_the_field(
     with pytest.raises(InvalidInput) as refused:
         rule(1, conditions, actions)
     assert refused.value.field == field
+
+
+def test_unknown_keys_are_refused_not_ignored() -> None:
+    with pytest.raises(InvalidInput) as typo:
+        parse_conditions({"priority": ["URGENT"]}, KEYS)
+    assert (typo.value.field, "'priority'" in typo.value.message) == ("conditions", True)
+    with pytest.raises(InvalidInput) as camel:
+        parse_actions({"teamId": 1}, [1])
+    assert camel.value.field == "actions"
+
+
+def test_a_later_rule_can_lift_the_senior_requirement() -> None:
+    rules = [
+        rule(1, {"categories": ["TECHNICAL"]}, {"require_senior": True}),
+        rule(2, {"keywords": ["500"]}, {"require_senior": False}),
+    ]
+    assert evaluate(rules, facts()).requires_senior is False
