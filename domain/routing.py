@@ -83,10 +83,13 @@ class Outcome:
     agent_id: int | None
     team_id: int | None
     reason: str
+    held: bool = False
+    """Queued although candidates were listed: they were full or held by other routings
+    (worth routing again once those commit)."""
 
 
 async def pick(
-    conn: BaseDBAsyncClient, target: Target, policy: RoutingPolicy
+    conn: BaseDBAsyncClient, target: Target, policy: RoutingPolicy, *, wait: bool = True
 ) -> tuple[list[Candidate], Candidate | None]:
     """The best candidates (at most ``recorded_candidates``), best first, and the one
     whose capacity was reserved: in one statement, skipping agents other routings
@@ -122,6 +125,8 @@ async def pick(
     chosen_id = rows[0]["chosen"] if rows else None
     if chosen_id is not None:
         return ranked, next(c for c in ranked if c.agent_id == chosen_id)
+    if not wait:  # the caller holds other agents' locks: waiting could deadlock
+        return ranked, None
     for c in ranked:
         if await capacity.reserve(conn, c.agent_id):
             return ranked, c
@@ -211,6 +216,7 @@ async def route(
     policy: RoutingPolicy,
     teams: Mapping[int, TeamInfo],
     now: datetime,
+    wait: bool = True,
 ) -> Outcome:
     """Assign or queue the locked, unassigned ticket of ``writes`` and record why.
 
@@ -221,11 +227,12 @@ async def route(
         reason = "No team handles this category; a lead must route it."
         return hold_for_triage(writes, reason, policy=policy, now=now)
     target = await _overflow(conn, target, teams)
-    ranked, chosen = await pick(conn, target, policy)
+    ranked, chosen = await pick(conn, target, policy, wait=wait)
     total = await count_candidates(conn, target, policy, len(ranked))
     state = RoutingState.ASSIGNED if chosen else RoutingState.QUEUED
     agent_id = chosen.agent_id if chosen else None
-    outcome = Outcome(state, agent_id, target.team_id, _reason(target, total, chosen))
+    reason = _reason(target, total, chosen)
+    outcome = Outcome(state, agent_id, target.team_id, reason, chosen is None and bool(ranked))
     writes.set(
         team_id=target.team_id,
         support_tier=target.support_tier,

@@ -88,36 +88,54 @@ class TicketWrites:
         """Another data-modifying statement (numbered from $1) to run in the same flush."""
         self.also.append((sql, params))
 
-    def _statement(self, now: datetime) -> tuple[str, list[Any]]:
-        params: list[Any] = [
+    def parts(
+        self, actor: Principal | None, now: datetime, prefix: str, offset: int
+    ) -> tuple[list[str], list[Any]]:
+        """This ticket's writes as CTEs named ``<prefix>_*``, parameters from ``offset``+1."""
+        if not (self.fields or self.events or self.also):
+            return [], []
+        own: list[Any] = [
             self.ticket.id,
-            *_actor(None),
+            *_actor(actor),
             now,
             [k for k, _ in self.events],
             [orjson.dumps(d).decode() for _, d in self.events],
         ]
-        parts = []
+        parts = [f"{prefix}_events AS ({_shifted(EVENTS, offset)})"]
         if self.fields:
             self.set(updated_at=now)
             columns = sorted(self.fields)
             assignments = ", ".join(
-                f"{name} = ${len(params) + 1 + n}{'::jsonb' if name in JSON_COLUMNS else ''}"
+                f"{name} = ${len(own) + 1 + n}{'::jsonb' if name in JSON_COLUMNS else ''}"
                 for n, name in enumerate(columns)
             )
-            params += [_sql_value(name, getattr(self.ticket, name)) for name in columns]
+            own += [_sql_value(name, getattr(self.ticket, name)) for name in columns]
             update = f"UPDATE ticket SET {assignments} WHERE id = $1"  # noqa: S608  (WRITABLE)
-            parts.append(f"changed AS ({update} RETURNING id)")
+            parts.append(f"{prefix}_changed AS ({_shifted(update, offset)})")
         for n, (sql, extra) in enumerate(self.also):
-            parts.append(f"also_{n} AS ({_shifted(sql, len(params))})")
-            params += extra
-        prefix = f"WITH {', '.join(parts)} " if parts else ""
-        return prefix + EVENTS, params
+            parts.append(f"{prefix}_also_{n} AS ({_shifted(sql, offset + len(own))})")
+            own += extra
+        return parts, own
 
-    async def flush(self, conn: BaseDBAsyncClient, actor: Principal | None, now: datetime) -> None:
-        sql, params = self._statement(now)
-        params[1:4] = _actor(actor)
-        if self.fields or self.events or self.also:
-            await conn.execute_query(sql, params)
+    def clear(self) -> None:
         self.fields.clear()
         self.events.clear()
         self.also.clear()
+
+    async def flush(self, conn: BaseDBAsyncClient, actor: Principal | None, now: datetime) -> None:
+        await flush_all(conn, [self], actor, now)
+
+
+async def flush_all(
+    conn: BaseDBAsyncClient, writes: list[TicketWrites], actor: Principal | None, now: datetime
+) -> None:
+    """Every ticket's writes in one statement of data-modifying CTEs (all of them run)."""
+    ctes: list[str] = []
+    params: list[Any] = []
+    for n, w in enumerate(writes):
+        parts, own = w.parts(actor, now, f"t{n}", len(params))
+        ctes += parts
+        params += own
+        w.clear()
+    if ctes:
+        await conn.execute_query(f"WITH {', '.join(ctes)} SELECT 1", params)

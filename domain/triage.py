@@ -24,6 +24,7 @@ from domain.enums import (
     Channel,
     CustomerTier,
     Priority,
+    RoutingState,
     SupportTier,
     TicketStatus,
     TriageStatus,
@@ -33,8 +34,8 @@ from domain.models import Ticket
 from domain.ports import Clock, TextClassifier, TextGuess
 from domain.priority import PriorityFacts, PriorityPolicy, decide
 from domain.routing import RoutingPolicy, Target
-from domain.ticket_writes import TicketWrites
-from domain.triage_sql import CUSTOMER_FACTS, LOCKED_TICKET, UPSERT_TRIAGE
+from domain.ticket_writes import TicketWrites, flush_all
+from domain.triage_sql import CUSTOMER_FACTS, LOCKED_TICKET, LOCKED_TICKETS, UPSERT_TRIAGE
 
 ACTIVE = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CUSTOMER)
 ESCALATION_WINDOW = timedelta(days=30)
@@ -79,9 +80,10 @@ async def locked_ticket(
 ) -> tuple[Ticket, CustomerFacts] | None:
     """One round trip: lock the ticket and read its customer's facts."""
     _, rows = await conn.execute_query(LOCKED_TICKET, [ticket_id, now - ESCALATION_WINDOW])
-    if not rows:
-        return None
-    row = dict(rows[0])
+    return _ticket_and_facts(dict(rows[0])) if rows else None
+
+
+def _ticket_and_facts(row: dict[str, Any]) -> tuple[Ticket, CustomerFacts]:
     who = CustomerFacts(
         CustomerTier(row.pop("customer_tier_")),
         row.pop("customer_vip_"),
@@ -146,7 +148,9 @@ async def route_ticket(
     intake: Intake,
     now: datetime,
     known: tuple[Reference, CustomerFacts] | None = None,
-) -> routing_rules.Plan:
+    *,
+    wait: bool = True,
+) -> tuple[routing_rules.Plan, routing.Outcome | None]:
     """Apply the rules and, if nobody has the locked ticket yet, route it."""
     ticket = writes.ticket
     if known is None:
@@ -158,13 +162,14 @@ async def route_ticket(
     category = ref.categories.get(ticket.category_id) if ticket.category_id else None
     target, plan = _plan(writes, who, category, ref)
     if ticket.assignee_id is not None or TicketStatus(ticket.status) not in ACTIVE:
-        return plan
+        return plan, None
     if category is None:
         reason = "The classifier was not confident enough; a human must pick the category."
-        routing.hold_for_triage(writes, reason, policy=intake.routing, now=now)
-    else:
-        await routing.route(conn, writes, target, policy=intake.routing, teams=ref.teams, now=now)
-    return plan
+        return plan, routing.hold_for_triage(writes, reason, policy=intake.routing, now=now)
+    outcome = await routing.route(
+        conn, writes, target, policy=intake.routing, teams=ref.teams, now=now, wait=wait
+    )
+    return plan, outcome
 
 
 def _apply_category(writes: TicketWrites, intake: Intake, ref: Reference) -> CategoryChoice:
@@ -227,6 +232,33 @@ def _save_record(
     )
 
 
+async def _triage_locked(
+    conn: BaseDBAsyncClient,
+    intake: Intake,
+    found: tuple[Ticket, CustomerFacts],
+    now: datetime,
+    wait: bool,
+) -> tuple[TicketWrites, routing.Outcome | None]:
+    """Everything triage decides for one locked ticket; the caller flushes the writes."""
+    ticket, who = found
+    writes = TicketWrites(ticket)
+    ref = await intake.reference.get(conn, ticket.category_id)
+    choice = _apply_category(writes, intake, ref)
+    _prioritise(writes, intake, who)
+    writes.set(triage_status=TriageStatus.DONE)
+    plan, outcome = await route_ticket(conn, writes, intake, now, (ref, who), wait=wait)
+    applied = [{"id": rid, "name": name} for rid, name in plan.applied]
+    _save_record(writes, choice, intake, applied=applied, now=now)
+    writes.event(
+        "ticket.triaged",
+        category=choice.key,
+        confidence=choice.confidence,
+        source=choice.source.value if choice.source else None,
+        priority=ticket.priority,
+    )
+    return writes, outcome
+
+
 async def triage_ticket(intake: Intake, ticket_id: int) -> bool:
     """Classify, prioritise and route; False when there was nothing to do."""
     now = intake.clock.now()
@@ -234,21 +266,49 @@ async def triage_ticket(intake: Intake, ticket_id: int) -> bool:
         found = await locked_ticket(conn, ticket_id, now)
         if found is None or found[0].triage_status == TriageStatus.DONE:
             return False
-        ticket, who = found
-        writes = TicketWrites(ticket)
-        ref = await intake.reference.get(conn, ticket.category_id)
-        choice = _apply_category(writes, intake, ref)
-        _prioritise(writes, intake, who)
-        writes.set(triage_status=TriageStatus.DONE)
-        plan = await route_ticket(conn, writes, intake, now, (ref, who))
-        applied = [{"id": rid, "name": name} for rid, name in plan.applied]
-        _save_record(writes, choice, intake, applied=applied, now=now)
-        writes.event(
-            "ticket.triaged",
-            category=choice.key,
-            confidence=choice.confidence,
-            source=choice.source.value if choice.source else None,
-            priority=ticket.priority,
-        )
+        writes, _ = await _triage_locked(conn, intake, found, now, wait=True)
         await writes.flush(conn, None, now)
     return True
+
+
+async def triage_many(intake: Intake, ticket_ids: list[int]) -> set[int]:
+    """Triage several tickets in one transaction: one lock, one flush, one commit.
+
+    Reservations never wait here (this transaction may hold other agents' rows,
+    so waiting could deadlock with another batch); a ticket queued because every
+    listed agent was held is routed again on its own after the commit. Returns
+    the ids it triaged (the others were done already or gone).
+    """
+    now = intake.clock.now()
+    done: set[int] = set()
+    held: list[int] = []
+    async with in_transaction() as conn:
+        _, rows = await conn.execute_query(
+            LOCKED_TICKETS, [sorted(set(ticket_ids)), now - ESCALATION_WINDOW]
+        )
+        all_writes = []
+        for row in rows:
+            found = _ticket_and_facts(dict(row))
+            if found[0].triage_status == TriageStatus.DONE:
+                continue
+            writes, outcome = await _triage_locked(conn, intake, found, now, wait=False)
+            all_writes.append(writes)
+            done.add(found[0].id)
+            if outcome is not None and outcome.held:
+                held.append(found[0].id)
+        await flush_all(conn, all_writes, None, now)
+    for ticket_id in held:
+        await route_again(intake, ticket_id)
+    return done
+
+
+async def route_again(intake: Intake, ticket_id: int) -> None:
+    """Route a triaged ticket still waiting in its queue, waiting for held agents."""
+    now = intake.clock.now()
+    async with in_transaction() as conn:
+        found = await locked_ticket(conn, ticket_id, now)
+        if found is None or found[0].routing_state != RoutingState.QUEUED:
+            return
+        writes = TicketWrites(found[0])
+        await route_ticket(conn, writes, intake, now)
+        await writes.flush(conn, None, now)

@@ -25,3 +25,12 @@ ON CONFLICT (ticket_id) DO UPDATE SET label = EXCLUDED.label,
     applied_rules = EXCLUDED.applied_rules, triaged_at = EXCLUDED.triaged_at,
     runs = triage_record.runs + 1
 """
+
+# Several tickets, locked in id order (two batches never wait on each other in a cycle).
+LOCKED_TICKETS = f"""
+SELECT t.*, c.tier AS customer_tier_, c.vip AS customer_vip_, {ESCALATIONS} AS escalations_
+FROM ticket t JOIN customer c ON c.id = t.customer_id
+WHERE t.id = ANY($1::int[])
+ORDER BY t.id
+FOR UPDATE OF t
+"""

@@ -12,7 +12,8 @@ from typing import Any
 from taskiq import AsyncBroker, AsyncTaskiqDecoratedTask
 
 from domain.intake_sweep import sweep
-from domain.triage import Intake, triage_ticket
+from domain.triage import Intake
+from tasks.triage_batch import TriageBatcher
 
 TRIAGE_TASK = "frontdesk.triage"
 log = logging.getLogger("frontdesk.intake")
@@ -35,13 +36,15 @@ def register(
     *,
     sweep_seconds: int,
     pending_grace_seconds: float,
+    batch_size: int = 32,
 ) -> BrokerTriageQueue:
     """``intake`` is called per task so a worker builds its models lazily, once."""
+    batcher = TriageBatcher(intake, batch_size)
 
     @broker.task(task_name=TRIAGE_TASK)
     async def triage(ticket_id: int) -> None:
         """Returns nothing, so no result is stored per ticket (the ticket is the result)."""
-        if not await triage_ticket(intake(), ticket_id):
+        if not await batcher.submit(ticket_id):
             log.debug("Ticket %s: already triaged or gone; nothing to do", ticket_id)
 
     queue = BrokerTriageQueue(triage)

@@ -1,0 +1,63 @@
+"""Triage in batches: the same outcomes as one by one, each ticket once, failures isolated."""
+
+import asyncio
+from collections import Counter
+
+from domain.enums import RoutingState, TriageStatus
+from domain.models import Agent, Ticket, TicketEvent
+from domain.triage import Intake, triage_many
+from tasks.triage_batch import TriageBatcher
+from tests.factories import (
+    ManualClock,
+    create_agent,
+    create_category,
+    create_customer,
+    create_team,
+    create_ticket,
+)
+
+
+async def test_a_batch_triages_every_ticket_once_and_respects_capacity(
+    db: str, clock: ManualClock
+) -> None:
+    team = await create_team()
+    cat = await create_category("BILLING", team=team, keywords=["invoice"])
+    agents = [await create_agent(team, max_tickets=2, skills={cat: 3}) for _ in range(3)]
+    customer = await create_customer()
+    new = [await create_ticket(customer, clock, subject=f"Invoice {n}") for n in range(10)]
+    ids = [t.id for t in new]
+
+    first, second = await asyncio.gather(
+        triage_many(Intake(clock), ids), triage_many(Intake(clock), ids[::-1])
+    )
+
+    assert sorted(first | second) == sorted(ids)
+    assert not first & second
+    done = await Ticket.filter(id__in=ids)
+    assert {t.triage_status for t in done} == {TriageStatus.DONE}
+    assert Counter(t.routing_state for t in done) == {
+        RoutingState.ASSIGNED: 6,
+        RoutingState.QUEUED: 4,
+    }
+    counts = [(await Agent.get(id=a.id)).current_ticket_count for a in agents]
+    assert counts == [2, 2, 2]
+    assert await TicketEvent.filter(kind="ticket.triaged").count() == 10
+
+
+async def test_the_batcher_groups_concurrent_submissions_and_isolates_a_bad_ticket(
+    db: str, clock: ManualClock
+) -> None:
+    team = await create_team()
+    await create_category("BILLING", team=team, keywords=["invoice"])
+    customer = await create_customer()
+    good = [await create_ticket(customer, clock, subject="Invoice") for _ in range(5)]
+    batcher = TriageBatcher(lambda: Intake(clock), max_batch=32)
+
+    results = await asyncio.gather(
+        *(batcher.submit(t.id) for t in good), batcher.submit(999_999), return_exceptions=True
+    )
+
+    assert results == [True] * 5 + [False]  # a missing ticket is simply not there
+    assert {t.triage_status for t in await Ticket.filter(id__in=[t.id for t in good])} == {
+        TriageStatus.DONE
+    }
