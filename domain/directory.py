@@ -14,7 +14,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from domain import access, routing, text_rules
+from domain import access, queues, text_rules
 from domain.access import Principal
 from domain.enums import CustomerTier, Role, SupportTier
 from domain.errors import Conflict, InvalidInput, NotFound
@@ -107,7 +107,7 @@ async def set_availability(p: Principal, agent_id: int, is_available: bool, now:
         agent.is_available = is_available
         await agent.save(update_fields=["is_available"], using_db=conn)
         if is_available:
-            await routing.fill_agent(conn, agent.id, now)
+            await queues.fill_agent(conn, agent.id, now)
     await agent.refresh_from_db()
     return agent
 
@@ -138,7 +138,7 @@ async def update_agent(p: Principal, agent_id: int, changes: AgentChanges, now: 
         await conn.execute_query("SELECT id FROM agent WHERE id = $1 FOR UPDATE", [agent.id])
         values = {k: v for k, v in vars(changes).items() if v is not None}
         await Agent.filter(id=agent.id).using_db(conn).update(**values)
-        await routing.fill_agent(conn, agent.id, now)
+        await queues.fill_agent(conn, agent.id, now)
     await agent.refresh_from_db()
     return agent
 
@@ -211,7 +211,7 @@ async def create_agent(p: Principal, data: NewAgent, now: datetime) -> Agent:
             ],
             using_db=conn,
         )
-        await routing.fill_agent(conn, agent.id, now)  # a new agent starts on the backlog
+        await queues.fill_agent(conn, agent.id, now)  # a new agent starts on the backlog
     await agent.refresh_from_db()
     return agent
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from domain import routing, routing_sql
+from domain import queues, routing, routing_sql
 from domain.enums import RoutingState, SupportTier
 from domain.models import Category, Ticket
 from domain.ports import TriageQueue
@@ -91,7 +91,7 @@ async def drain_queues(now: datetime) -> int:
     taken = 0
     for row in rows:
         async with in_transaction() as conn:
-            taken += len(await routing.fill_agent(conn, row["id"], now))
+            taken += len(await queues.fill_agent(conn, row["id"], now))
     return taken
 
 

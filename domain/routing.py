@@ -18,7 +18,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain import capacity, routing_sql
 from domain.enums import RoutingState, SupportTier
-from domain.events import record
 from domain.intake_reference import TeamInfo
 from domain.models import Ticket
 from domain.ticket_writes import TicketWrites
@@ -284,49 +283,6 @@ def _finish(writes: TicketWrites, outcome: Outcome) -> None:
     writes.set(routing_state=outcome.state)
     writes.event(_EVENT[outcome.state], team=outcome.team_id, to=outcome.agent_id, by="routing")
     writes.events[-1][1]["from"] = None
-
-
-async def fill_agent(conn: BaseDBAsyncClient, agent_id: int, now: datetime) -> list[int]:
-    """Give a freed-up agent the most urgent, longest-waiting queued tickets they can take.
-
-    Runs inside the transaction that freed the agent. Queued tickets that other
-    transactions hold are skipped rather than waited for, so this never blocks.
-    """
-    _, agents = await conn.execute_query(
-        "SELECT team_id, support_tier, senior, max_tickets - current_ticket_count AS free "
-        "FROM agent WHERE id = $1 AND is_available FOR UPDATE",
-        [agent_id],
-    )
-    if not agents or agents[0]["free"] <= 0:
-        return []
-    a = agents[0]
-    _, rows = await conn.execute_query(
-        routing_sql.TAKEABLE, [agent_id, a["team_id"], a["support_tier"], a["senior"], a["free"]]
-    )
-    taken = []
-    for row in rows:
-        if not await capacity.reserve(conn, agent_id):
-            break
-        await conn.execute_query(
-            "UPDATE ticket SET assignee_id = $2, routing_state = 'ASSIGNED', assigned_at = $3, "
-            "updated_at = $3 WHERE id = $1",
-            [row["id"], agent_id, now],
-        )
-        await conn.execute_query(
-            "UPDATE routing_decision SET outcome = 'ASSIGNED', agent_id = $2, decided_at = $3, "
-            "reason = 'Taken from the queue when the agent had room.' WHERE ticket_id = $1",
-            [row["id"], agent_id, now],
-        )
-        await record(
-            conn,
-            row["id"],
-            ("ticket.assigned",),
-            None,
-            now,
-            data={"from": None, "to": agent_id, "by": "queue"},
-        )
-        taken.append(row["id"])
-    return taken
 
 
 async def record_handle_time(

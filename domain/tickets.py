@@ -14,7 +14,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain import access, capacity, corrections, lifecycle, routing, text_rules, ticket_sql
+from domain import access, capacity, corrections, lifecycle, queues, routing, text_rules, ticket_sql
 from domain.access import Principal
 from domain.enums import (
     CategorySource,
@@ -168,7 +168,7 @@ async def _capacity_follows_status(
         if after == TicketStatus.RESOLVED:
             await routing.record_handle_time(conn, t, t.assignee_id, now)
         await capacity.release(conn, t.assignee_id)
-        await routing.fill_agent(conn, t.assignee_id, now)
+        await queues.fill_agent(conn, t.assignee_id, now)
         return []
     if await capacity.reserve(conn, t.assignee_id):
         return []
@@ -283,7 +283,7 @@ async def assign(p: Principal, ticket_id: int, agent_id: int, clock: Clock) -> T
             update_fields=["assignee_id", "team_id", "routing_state", "assigned_at", "updated_at"],
         )
         if previous is not None and TicketStatus(ticket.status) in ACTIVE:
-            await routing.fill_agent(conn, previous, now)
+            await queues.fill_agent(conn, previous, now)
         await record(
             conn, ticket.id, ("ticket.assigned",), p, now, data={"from": previous, "to": agent.id}
         )

@@ -3,13 +3,12 @@
 import logging
 from datetime import datetime
 
-from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from domain import access, corrections, routing_sql, text_rules
+from domain import access, corrections, text_rules
 from domain.access import Principal
-from domain.enums import Role, RoutingState, TicketStatus, TriageStatus
-from domain.errors import InvalidInput, InvalidTransition, NotFound
+from domain.enums import TicketStatus, TriageStatus
+from domain.errors import InvalidInput, InvalidTransition
 from domain.events import record
 from domain.models import Category, Ticket
 from domain.ports import TriageQueue
@@ -66,34 +65,3 @@ async def correct_category(
         await route_ticket(conn, writes, intake, now)
         await writes.flush(conn, p, now)
     return ticket
-
-
-def _page(first: int) -> int:
-    if not 1 <= first <= MAX_PAGE:
-        raise InvalidInput(f"first must be between 1 and {MAX_PAGE}.", field="first")
-    return first
-
-
-async def queue(p: Principal, team_id: int, first: int, offset: int) -> list[Ticket]:
-    """A team's queued tickets in the order agents will get them."""
-    access.require_staff(p, "read queues")
-    if p.role == Role.AGENT and p.team_id != team_id:
-        raise NotFound("No such team.", field="teamId")
-    if offset < 0:
-        raise InvalidInput("offset must not be negative.", field="offset")
-    _, rows = await connections.get("default").execute_query(
-        routing_sql.QUEUE_PAGE, [team_id, _page(first), offset]
-    )
-    ids = [r["id"] for r in rows]
-    by_id = {t.id: t for t in await Ticket.filter(id__in=ids)}
-    return [by_id[i] for i in ids if i in by_id]
-
-
-async def needing_triage(p: Principal, first: int) -> list[Ticket]:
-    """Tickets the classifier could not place, oldest first (leads and admins)."""
-    access.require(p.role in (Role.LEAD, Role.ADMIN), "Only leads and admins triage by hand.")
-    return (
-        await Ticket.filter(routing_state=RoutingState.NEEDS_TRIAGE, status__not="CLOSED")
-        .order_by("created_at", "id")
-        .limit(_page(first))
-    )

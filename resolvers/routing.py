@@ -4,7 +4,7 @@ from typing import Any, cast
 
 import strawberry
 
-from domain import directory, routing_setup, triage_commands
+from domain import directory, queues, routing_setup
 from domain.access import authenticated
 from domain.enums import SupportTier
 from domain.errors import InvalidInput
@@ -22,9 +22,7 @@ async def queue(
 ) -> list[QueueEntry]:
     """A team's queued tickets in the order agents will get them."""
     principal = authenticated(info.context.principal)
-    rows = await triage_commands.queue(
-        principal, ids.decode_as("Team", team_id, "teamId"), first, offset
-    )
+    rows = await queues.queue(principal, ids.decode_as("Team", team_id, "teamId"), first, offset)
     return [
         QueueEntry(position=offset + n, ticket=cast(Any, t), queued_at=t.queued_at)
         for n, t in enumerate(rows, start=1)

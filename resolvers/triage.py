@@ -2,7 +2,7 @@
 
 from typing import cast
 
-from domain import triage_commands
+from domain import queues, triage_commands
 from domain.access import authenticated
 from gql import ids
 from gql.context import Info
@@ -42,4 +42,4 @@ async def correct_ticket_category(
 async def triage_queue(info: Info, first: int = 50) -> list[t.Ticket]:
     """Tickets the classifier could not place, oldest first (leads and admins)."""
     principal = authenticated(info.context.principal)
-    return cast(list[t.Ticket], await triage_commands.needing_triage(principal, first))
+    return cast(list[t.Ticket], await queues.needing_triage(principal, first))

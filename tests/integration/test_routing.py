@@ -92,7 +92,7 @@ async def test_nobody_free_queues_and_the_queue_is_priority_then_age(
     urgent_later = await triaged(clock, category=cat, priority=Priority.URGENT)
     assert {t.routing_state for t in (low, urgent_late, urgent_later)} == {RoutingState.QUEUED}
 
-    from domain.triage_commands import queue
+    from domain.queues import queue
 
     order = [t.id for t in await queue(ADMIN, team.id, 50, 0)]
     assert order == [urgent_late.id, urgent_later.id, low.id]
