@@ -62,6 +62,17 @@ async def _category(key: str | None, field_name: str = "categoryKey") -> Categor
     return category
 
 
+async def hand_to_triage(triage: TriageQueue | None, ticket_id: int) -> None:
+    """After commit: enqueue triage. Without a queue, or if the broker is down, the
+    ticket stays PENDING and the intake sweep hands it over; the caller never fails."""
+    if triage is None:
+        return
+    try:
+        await triage.triage(ticket_id)
+    except Exception:
+        log.exception("Could not enqueue triage for ticket %s; the sweep will retry", ticket_id)
+
+
 async def _customer_for(p: Principal, customer_id: int | None) -> int:
     if p.role == Role.CUSTOMER:
         if customer_id is not None and customer_id != p.customer_id:
@@ -114,11 +125,7 @@ async def create_ticket(
         ],
     )
     ticket = Ticket._init_from_db(**dict(rows[0]))
-    if triage is not None:
-        try:
-            await triage.triage(ticket.id)
-        except Exception:
-            log.exception("Could not enqueue triage for ticket %s; the sweep will retry", ticket.id)
+    await hand_to_triage(triage, ticket.id)
     return ticket
 
 
@@ -327,9 +334,6 @@ async def update(
         ticket.updated_at = now
         await ticket.save(using_db=conn)
         await record(conn, ticket.id, ("ticket.updated",), p, now, data={"changes": diff})
-    if reroute and triage is not None:  # without one (or if this fails) the sweep does it
-        try:
-            await triage.triage(ticket.id)
-        except Exception:
-            log.exception("Could not enqueue triage for ticket %s; the sweep will retry", ticket.id)
+    if reroute:
+        await hand_to_triage(triage, ticket.id)
     return ticket

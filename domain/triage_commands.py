@@ -1,6 +1,5 @@
 """What people do around intake: re-run triage, correct a category, read the queues."""
 
-import logging
 from datetime import datetime
 
 from tortoise.transactions import in_transaction
@@ -13,11 +12,10 @@ from domain.events import record
 from domain.models import Category, Ticket
 from domain.ports import TriageQueue
 from domain.ticket_writes import TicketWrites
-from domain.tickets import locked_visible
+from domain.tickets import hand_to_triage, locked_visible
 from domain.triage import Intake, route_ticket
 
 MAX_PAGE = 200
-log = logging.getLogger("frontdesk.intake")
 
 
 async def request_retriage(
@@ -34,11 +32,7 @@ async def request_retriage(
         ticket.updated_at = now
         await ticket.save(using_db=conn, update_fields=["triage_status", "updated_at"])
         await record(conn, ticket.id, ("ticket.triage_requested",), p, now)
-    if queue is not None:  # without one (or if this fails), the intake sweep hands it over
-        try:
-            await queue.triage(ticket.id)
-        except Exception:
-            log.exception("Could not enqueue triage for ticket %s; the sweep will retry", ticket.id)
+    await hand_to_triage(queue, ticket.id)
     return ticket
 
 
