@@ -17,34 +17,20 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import sys
 import time
 import uuid
 from collections.abc import Sequence
 
 import asyncpg
-import httpx
 from bench_database import bench_database
-from intake_seed import CATEGORIES, intake_database, seed_intake, spread_big_team
+from intake_load import Pacer, Tracker, create_via_api, create_via_service, pct
+from intake_routing import routing_latency
+from intake_seed import intake_database, seed_intake, spread_big_team
 from servers import free_port, server_log, start_server, stop_server, wait_healthy
 from workspace import DATA_DIR, FRONTDESK, log, run_async
 
 from app.database import close_database, credentials, open_database
-from domain import routing, tickets
-from domain.access import Principal
-from domain.enums import Role, SupportTier
-from domain.models import Ticket
-from domain.ports import SystemClock
-from domain.ticket_writes import TicketWrites
-from domain.triage import Intake
-from tasks.broker import TaskSettings, build_broker
-
-ADMIN = Principal(role=Role.ADMIN, token_id=0, name="bench")
-CREATE = (
-    "mutation Create($input: CreateTicketInput!) "
-    "{ createTicket(input: $input) { ticket { id } userErrors { message } } }"
-)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -62,199 +48,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--routing-runs", type=int, default=300)
     p.add_argument("--json", action="store_true")
     return p.parse_args(argv)
-
-
-def ticket_text(rng: random.Random) -> tuple[str, str]:
-    key = rng.choice(list(CATEGORIES))
-    words = CATEGORIES[key]
-    urgent = "URGENT: " if rng.random() < 0.1 else ""
-    return (
-        f"{urgent}Question about my {rng.choice(words)}",
-        f"Hello, I have a problem with the {rng.choice(words)} and the {rng.choice(words)}.",
-    )
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
-class Pacer:
-    """Spaces ticket creations at ``rate`` per second (None: as fast as the clients go)."""
-
-    def __init__(self, rate: float | None) -> None:
-        self.rate = rate
-        self.start = time.perf_counter()
-        self.count = 0
-
-    async def wait(self) -> None:
-        if self.rate is None:
-            return
-        slot = self.start + self.count / self.rate
-        self.count += 1
-        delay = slot - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-
-
-class Tracker:
-    """When each ticket was created and when its triage was seen committed."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.started: dict[int, float] = {}
-        self.done: dict[int, float] = {}
-
-    async def poll(self, expected: int, give_up_after: float) -> None:
-        conn = await asyncpg.connect(**credentials(self.url))
-        deadline = time.perf_counter() + give_up_after
-        try:
-            while len(self.done) < expected and time.perf_counter() < deadline:
-                waiting = [i for i in self.started if i not in self.done]
-                if waiting:
-                    rows = await conn.fetch(
-                        "SELECT id FROM ticket WHERE id = ANY($1) AND triage_status = 'DONE'",
-                        waiting,
-                    )
-                    seen = time.perf_counter()
-                    for r in rows:
-                        self.done[r["id"]] = seen
-                # The check costs PostgreSQL one index probe per waiting ticket: with a
-                # backlog of thousands, polling every 5 ms took a core from the system
-                # measured. Back off with the backlog (latency runs keep it small).
-                await asyncio.sleep(0.005 + len(waiting) * 0.00005)
-        finally:
-            await conn.close()
-
-
-async def create_via_service(
-    n: int, concurrency: int, redis_url: str, queue: str, *, tracker: Tracker, pacer: Pacer
-) -> None:
-    tasks = build_broker(redis_url, lambda: Intake(SystemClock()), TaskSettings(queue_name=queue))
-    await tasks.broker.startup()
-    rng = random.Random(7)
-    todo = iter(range(n))
-
-    async def client() -> None:
-        for _ in todo:
-            await pacer.wait()
-            subject, description = ticket_text(rng)
-            t0 = time.perf_counter()
-            ticket = await tickets.create_ticket(
-                ADMIN,
-                tickets.NewTicket(subject, description, customer_id=rng.randint(1, 2000)),
-                SystemClock(),
-                tasks.triage,
-            )
-            tracker.started[ticket.id] = t0
-
-    try:
-        await asyncio.gather(*(client() for _ in range(concurrency)))
-    finally:
-        await tasks.broker.shutdown()
-
-
-async def create_via_api(
-    n: int, concurrency: int, base: str, token: str, *, tracker: Tracker, pacer: Pacer
-) -> None:
-    rng = random.Random(7)
-    todo = iter(range(n))
-    headers = {"Authorization": f"Bearer {token}"}
-
-    async def client(http: httpx.AsyncClient) -> None:
-        for _ in todo:
-            await pacer.wait()
-            subject, description = ticket_text(rng)
-            variables = {
-                "input": {
-                    "subject": subject,
-                    "description": description,
-                    "customerId": _gid("Customer", rng.randint(1, 2000)),
-                }
-            }
-            t0 = time.perf_counter()
-            r = await http.post(
-                f"{base}/graphql",
-                json={"query": CREATE, "variables": variables, "operationName": "Create"},
-                headers=headers,
-            )
-            gid = r.json()["data"]["createTicket"]["ticket"]["id"]
-            tracker.started[_pk(gid)] = t0
-
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as http:
-        await asyncio.gather(*(client(http) for _ in range(concurrency)))
-
-
-def _gid(kind: str, pk: int) -> str:
-    from gql.ids import encode  # noqa: PLC0415
-
-    return encode(kind, pk)
-
-
-def _pk(gid: str) -> int:
-    from gql.ids import decode  # noqa: PLC0415
-
-    return decode(gid)[1]
-
-
-class _Rollback(Exception):
-    pass
-
-
-async def routing_latency(runs: int, category_key: str) -> dict[str, float]:
-    """Decision (score every candidate, reserve the best) and the whole ``route`` with
-    its writes, for a ticket of ``category_key``; each run is rolled back."""
-    from tortoise.transactions import in_transaction  # noqa: PLC0415
-
-    from domain.models import Category  # noqa: PLC0415
-
-    cat = await Category.get(key=category_key)
-    big = await Ticket.create(
-        customer_id=1,
-        subject="routing probe",
-        description="x",
-        category_id=cat.id,
-        created_at=SystemClock().now(),
-        updated_at=SystemClock().now(),
-    )
-    cat_team = await big.category  # type: ignore[misc]
-    target = routing.Target(cat_team.default_team_id, cat_team.id, SupportTier.L1)
-    policy = routing.RoutingPolicy()
-    decide_ms: list[float] = []
-    route_ms: list[float] = []
-    total = 0
-    for _ in range(runs):
-        try:
-            async with in_transaction() as conn:
-                t0 = time.perf_counter()
-                ranked, _ = await routing.pick(conn, target, policy)
-                decide_ms.append((time.perf_counter() - t0) * 1000)
-                total = await routing.count_candidates(conn, target, policy, len(ranked))
-                raise _Rollback
-        except _Rollback:
-            pass
-        try:
-            async with in_transaction() as conn:
-                ticket = await Ticket.filter(id=big.id).select_for_update().using_db(conn).get()
-                t0 = time.perf_counter()
-                teams = (await Intake(SystemClock()).reference.get(conn)).teams
-                writes = TicketWrites(ticket)
-                await routing.route(
-                    conn, writes, target, policy=policy, teams=teams, now=SystemClock().now()
-                )
-                await writes.flush(conn, None, SystemClock().now())
-                route_ms.append((time.perf_counter() - t0) * 1000)
-                raise _Rollback
-        except _Rollback:
-            pass
-    return {
-        "candidates": total,
-        "decision_p50_ms": pct(decide_ms, 0.5),
-        "decision_p99_ms": pct(decide_ms, 0.99),
-        "route_with_writes_p50_ms": pct(route_ms, 0.5),
-        "route_with_writes_p99_ms": pct(route_ms, 0.99),
-    }
 
 
 async def wait_ready(count: int, seconds: float = 60) -> None:
