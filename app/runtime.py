@@ -117,6 +117,7 @@ def build_tasks(settings: Settings, intake: Callable[[], Intake]) -> Tasks:
             redelivery_seconds=settings.task_redelivery_seconds,
             sweep_seconds=settings.intake_sweep_seconds,
             pending_grace_seconds=max(settings.intake_sweep_seconds, 10),
+            triage_batch=settings.triage_batch,
         ),
     )
 

@@ -26,6 +26,8 @@ class TaskSettings:
     redelivery_seconds: float = 60.0
     sweep_seconds: int = 30
     pending_grace_seconds: float = 30.0
+    triage_batch: int = 32
+    """At most this many triage tasks of one worker share a transaction."""
     stream_maxlen: int = 1_000_000
     """Acknowledged messages are trimmed beyond this (approximately), so the stream
     does not grow forever; a task trimmed before any worker read it is recovered by
@@ -66,5 +68,6 @@ def build_broker(
         intake_factory,
         sweep_seconds=settings.sweep_seconds,
         pending_grace_seconds=settings.pending_grace_seconds,
+        batch_size=settings.triage_batch,
     )
     return Tasks(broker, triage)

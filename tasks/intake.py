@@ -36,7 +36,7 @@ def register(
     *,
     sweep_seconds: int,
     pending_grace_seconds: float,
-    batch_size: int = 32,
+    batch_size: int,
 ) -> BrokerTriageQueue:
     """``intake`` is called per task so a worker builds its models lazily, once."""
     batcher = TriageBatcher(intake, batch_size)
