@@ -15,6 +15,7 @@ from pathlib import Path
 from app.settings import Settings
 from domain.ports import Clock, TextClassifier
 from domain.routing import RoutingPolicy
+from domain.sla_alerts import AlertSettings
 from domain.triage import Intake
 
 log = logging.getLogger("frontdesk.intake")
@@ -91,6 +92,11 @@ def intake_factory(settings: Settings, clock: Clock) -> Callable[[], Intake]:
         severity_model=ModelSlot(settings, "severity", settings.severity_model_dir),
         confidence_threshold=settings.triage_confidence_threshold,
         reference_seconds=settings.routing_reference_seconds,
+        alerts=AlertSettings(
+            slack_webhook_url=settings.slack_webhook_url,
+            management_emails=settings.management_list(),
+            email_enabled=settings.smtp_host is not None,
+        ),
         routing=RoutingPolicy(
             capacity_weight=settings.routing_capacity_weight,
             skill_weight=settings.routing_skill_weight,

@@ -19,10 +19,13 @@ from taskiq import AsyncBroker, TaskiqScheduler
 from taskiq.api import run_scheduler_task
 from taskiq.schedule_sources import LabelScheduleSource
 
+from adapters.notifiers import SlackWebhookNotifier, SmtpNotifier
 from app import database
 from app.intake_wiring import intake_factory, warm_up
 from app.settings import Settings, SettingsError
-from domain.ports import Clock, SystemClock
+from domain.enums import NotificationChannel
+from domain.notifications import RetryPolicy
+from domain.ports import Clock, Notifier, SystemClock
 from domain.triage import Intake
 from gql.app import build_app
 from tasks.broker import Tasks, TaskSettings, build_broker
@@ -118,8 +121,29 @@ def build_tasks(settings: Settings, intake: Callable[[], Intake]) -> Tasks:
             sweep_seconds=settings.intake_sweep_seconds,
             pending_grace_seconds=max(settings.intake_sweep_seconds, 10),
             triage_batch=settings.triage_batch,
+            sla_sweep_seconds=settings.sla_sweep_seconds,
+            notification_seconds=settings.notification_seconds,
+            retry=RetryPolicy(max_attempts=settings.notification_max_attempts),
         ),
+        notifiers(settings),
     )
+
+
+def notifiers(settings: Settings) -> dict[NotificationChannel, Notifier]:
+    """The notifiers the settings configure: Slack with a webhook URL, email with SMTP."""
+    found: dict[NotificationChannel, Notifier] = {}
+    if settings.slack_webhook_url:
+        found[NotificationChannel.SLACK] = SlackWebhookNotifier()
+    if settings.smtp_host:
+        found[NotificationChannel.EMAIL] = SmtpNotifier(
+            settings.smtp_host,
+            settings.smtp_port,
+            sender=settings.smtp_sender,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+        )
+    return found
 
 
 def freeze_startup_objects() -> None:

@@ -65,6 +65,18 @@ class Settings(BaseSettings):
     task_redelivery_seconds: float = Field(default=60, ge=1)
     intake_sweep_seconds: int = Field(default=30, ge=1, le=3600)
     triage_batch: int = Field(default=32, ge=1, le=500)
+    # SLA: the sweep and where alerts go (docs/sla.md).
+    sla_sweep_seconds: int = Field(default=15, ge=1, le=3600)
+    notification_seconds: int = Field(default=5, ge=1, le=3600)
+    notification_max_attempts: int = Field(default=8, ge=1, le=100)
+    slack_webhook_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = "frontdesk@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    management_emails: str = Field(default="", description="Comma-separated addresses.")
 
     @field_validator("database_url")
     @classmethod
@@ -80,6 +92,22 @@ class Settings(BaseSettings):
     @classmethod
     def _meili_url(cls, value: str | None) -> str | None:
         return _check_url(value, "MEILI_URL", ("http", "https"))
+
+    @field_validator("slack_webhook_url")
+    @classmethod
+    def _slack_url(cls, value: str | None) -> str | None:
+        return _check_url(value, "FRONTDESK_SLACK_WEBHOOK_URL", ("http", "https"))
+
+    @field_validator("management_emails")
+    @classmethod
+    def _emails(cls, value: str) -> str:
+        for address in (a.strip() for a in value.split(",")):
+            if address and ("@" not in address or " " in address):
+                raise ValueError(f"{address!r} is not an email address")
+        return value
+
+    def management_list(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.management_emails.split(",") if a.strip())
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -96,3 +96,55 @@ PRIORITY_RANK: dict[Priority, int] = {
     Priority.LOW: 3,
 }
 """Queue order: lower rank is served first."""
+
+
+class SlaTarget(StrEnum):
+    """The two promises an SLA makes about a ticket."""
+
+    FIRST_RESPONSE = "FIRST_RESPONSE"
+    RESOLUTION = "RESOLUTION"
+
+
+class SlaStatus(StrEnum):
+    WITHIN = "WITHIN"
+    AT_RISK = "AT_RISK"
+    BREACHED = "BREACHED"
+
+
+class ClockState(StrEnum):
+    """Where one SLA clock stands: counting, stopped while waiting on the customer, or met.
+
+    A clock with no target (no SLA applies) still counts, so that a policy given
+    later loses none of the time already spent.
+    """
+
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    MET = "MET"
+
+
+class EscalationAction(StrEnum):
+    """What one step of an escalation chain does when its share of the target passes."""
+
+    NOTIFY_ASSIGNEE = "NOTIFY_ASSIGNEE"
+    NOTIFY_LEAD = "NOTIFY_LEAD"
+    NOTIFY_MANAGEMENT = "NOTIFY_MANAGEMENT"
+    REASSIGN = "REASSIGN"
+
+
+class EscalationReason(StrEnum):
+    MANUAL = "MANUAL"
+    AUTO_SLA_RISK = "AUTO_SLA_RISK"
+    AUTO_SLA_BREACH = "AUTO_SLA_BREACH"
+
+
+class NotificationChannel(StrEnum):
+    SLACK = "SLACK"
+    EMAIL = "EMAIL"
+
+
+class NotificationState(StrEnum):
+    PENDING = "PENDING"
+    SENT = "SENT"
+    DEAD = "DEAD"
+    """Gave up after the last retry; kept with its error for an operator."""

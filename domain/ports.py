@@ -47,3 +47,20 @@ class TriageQueue(Protocol):
     """Hands a committed ticket to the intake worker (Taskiq in production)."""
 
     async def triage(self, ticket_id: int) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """One notification as a notifier sends it: to a Slack webhook URL or an address."""
+
+    recipient: str
+    subject: str
+    body: str
+
+
+class Notifier(Protocol):
+    """Sends one message on one channel (Slack webhook, SMTP); the adapters implement it."""
+
+    async def send(self, message: OutgoingMessage) -> None:
+        """Deliver, or raise: the notification outbox retries with backoff on any error."""
+        ...

@@ -32,6 +32,7 @@ WRITABLE = frozenset(
         "queued_at",
         "requires_senior",
         "routing_state",
+        "status",
         "support_tier",
         "tags",
         "team_id",

@@ -14,7 +14,17 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain import access, capacity, corrections, lifecycle, queues, routing, text_rules, ticket_sql
+from domain import (
+    access,
+    capacity,
+    corrections,
+    lifecycle,
+    queues,
+    routing,
+    sla,
+    text_rules,
+    ticket_sql,
+)
 from domain.access import Principal
 from domain.enums import (
     CategorySource,
@@ -192,6 +202,12 @@ async def _capacity_follows_status(
     return ["ticket.unassigned"]
 
 
+def _message_cause(sender: SenderType, internal: bool) -> str:
+    if sender == SenderType.CUSTOMER:
+        return "customer replied"
+    return "internal note" if internal else "public reply"
+
+
 def _sender(p: Principal) -> tuple[SenderType, dict[str, int | None]]:
     if p.role == Role.CUSTOMER:
         return SenderType.CUSTOMER, {"sender_customer_id": p.customer_id}
@@ -231,6 +247,7 @@ async def add_message(
             now,
             data={"message_id": message.id, "internal": internal},
         )
+        await sla.follow(conn, ticket, now, _message_cause(sender_type, internal), actor=p)
     return ticket, message
 
 
@@ -252,6 +269,7 @@ async def change_status(p: Principal, ticket_id: int, target: TicketStatus, cloc
             now,
             data={"from": before.value, "to": ticket.status},
         )
+        await sla.follow(conn, ticket, now, f"status {before.value} -> {ticket.status}", actor=p)
     return ticket
 
 
@@ -334,6 +352,8 @@ async def update(
         ticket.updated_at = now
         await ticket.save(using_db=conn)
         await record(conn, ticket.id, ("ticket.updated",), p, now, data={"changes": diff})
+        if "priority" in diff:
+            await sla.follow(conn, ticket, now, f"priority set to {ticket.priority}", actor=p)
     if reroute:
         await hand_to_triage(triage, ticket.id)
     return ticket

@@ -17,12 +17,13 @@ import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain import classification, routing, routing_rules
+from domain import classification, notifications, routing, routing_rules, sla, sla_alerts, sla_terms
 from domain.classification import CategoryChoice
 from domain.enums import (
     CategorySource,
     Channel,
     CustomerTier,
+    EscalationAction,
     Priority,
     RoutingState,
     SupportTier,
@@ -34,6 +35,9 @@ from domain.models import Ticket
 from domain.ports import Clock, TextClassifier, TextGuess
 from domain.priority import PriorityFacts, PriorityPolicy, decide
 from domain.routing import RoutingPolicy, Target
+from domain.sla_alerts import AlertSettings
+from domain.sla_sql import UPSERT_CLOCKS
+from domain.sla_terms import TermsCache
 from domain.ticket_writes import TicketWrites, flush_all
 from domain.triage_sql import CUSTOMER_FACTS, LOCKED_TICKET, LOCKED_TICKETS, UPSERT_TRIAGE
 
@@ -52,6 +56,8 @@ class Intake:
     priority: PriorityPolicy = field(default_factory=PriorityPolicy)
     routing: RoutingPolicy = field(default_factory=RoutingPolicy)
     reference_seconds: float = 0.0
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    sla_terms: TermsCache = field(default_factory=lambda: sla_terms.SHARED)
     reference: ReferenceCache = field(init=False)
 
     def __post_init__(self) -> None:
@@ -63,6 +69,8 @@ class CustomerFacts:
     tier: CustomerTier
     vip: bool
     recent_escalations: int
+    sla_clocks: Any = None
+    """The ticket's SLA clocks (JSON), read with the ticket's lock."""
 
 
 def ticket_text(ticket: Ticket) -> str:
@@ -88,6 +96,7 @@ def _ticket_and_facts(row: dict[str, Any]) -> tuple[Ticket, CustomerFacts]:
         CustomerTier(row.pop("customer_tier_")),
         row.pop("customer_vip_"),
         int(row.pop("escalations_")),
+        row.pop("sla_clocks_", None),
     )
     return Ticket._init_from_db(**row), who
 
@@ -232,6 +241,57 @@ def _save_record(
     )
 
 
+async def _follow_sla(
+    conn: BaseDBAsyncClient,
+    writes: TicketWrites,
+    intake: Intake,
+    who: CustomerFacts,
+    now: datetime,
+) -> None:
+    """Start (or, on a re-triage, re-plan) the SLA clocks for the priority just set."""
+    ticket = writes.ticket
+    facts = sla.TicketFacts(
+        Priority(ticket.priority),
+        who.tier,
+        TicketStatus(ticket.status),
+        ticket.created_at,
+        ticket.first_response_at,
+    )
+    terms = await intake.sla_terms.get(conn)
+    existing = sla.existing_from_json(who.sla_clocks)
+    changed, timeline = sla.reconcile(existing, facts, terms, now, "triaged")
+    if changed:
+        writes.write_also(UPSERT_CLOCKS, [ticket.id, sla.clocks_json(changed), now])
+    for kind, data in timeline:
+        writes.event(kind, **data)
+
+
+def management_alert(ticket: Ticket, who: CustomerFacts) -> str | None:
+    """Why the team lead must hear about this new ticket now, if they must."""
+    if who.vip:
+        return "VIP customer"
+    if any(r.get("rule") == "legal_threat" for r in ticket.priority_reasons):
+        return "legal threat"
+    return None
+
+
+async def _tell_leads(
+    conn: BaseDBAsyncClient, intake: Intake, found: list[tuple[Ticket, str]], now: datetime
+) -> None:
+    """After the flush (the lead is the routed team's): notify through the outbox."""
+    drafts = []
+    for ticket, why in found:
+        alert = sla_alerts.Alert(
+            EscalationAction.NOTIFY_LEAD,
+            "ticket.management_trigger",
+            f"New ticket needs attention ({why})",
+            f"A new ticket was flagged: {why}.",
+            f"trigger:{ticket.id}:{why}",
+        )
+        drafts += await sla_alerts.drafts_for(conn, ticket.id, alert, intake.alerts)
+    await notifications.enqueue(conn, drafts, now)
+
+
 async def _triage_locked(
     conn: BaseDBAsyncClient,
     intake: Intake,
@@ -247,6 +307,7 @@ async def _triage_locked(
     _prioritise(writes, intake, who)
     writes.set(triage_status=TriageStatus.DONE)
     plan, outcome = await route_ticket(conn, writes, intake, now, (ref, who), wait=wait)
+    await _follow_sla(conn, writes, intake, who, now)
     applied = [{"id": rid, "name": name} for rid, name in plan.applied]
     _save_record(writes, choice, intake, applied=applied, now=now)
     writes.event(
@@ -268,6 +329,9 @@ async def triage_ticket(intake: Intake, ticket_id: int) -> bool:
             return False
         writes, _ = await _triage_locked(conn, intake, found, now, wait=True)
         await writes.flush(conn, None, now)
+        why = management_alert(found[0], found[1])
+        if why is not None:
+            await _tell_leads(conn, intake, [(found[0], why)], now)
     return True
 
 
@@ -287,6 +351,7 @@ async def triage_many(intake: Intake, ticket_ids: list[int]) -> set[int]:
             LOCKED_TICKETS, [sorted(set(ticket_ids)), now - ESCALATION_WINDOW]
         )
         all_writes = []
+        flagged: list[tuple[Ticket, str]] = []
         for row in rows:
             found = _ticket_and_facts(dict(row))
             if found[0].triage_status == TriageStatus.DONE:
@@ -296,7 +361,12 @@ async def triage_many(intake: Intake, ticket_ids: list[int]) -> set[int]:
             done.add(found[0].id)
             if outcome is not None and outcome.held:
                 held.append(found[0].id)
+            why = management_alert(found[0], found[1])
+            if why is not None:
+                flagged.append((found[0], why))
         await flush_all(conn, all_writes, None, now)
+        if flagged:
+            await _tell_leads(conn, intake, flagged, now)
     for ticket_id in held:
         await route_again(intake, ticket_id)
     return done

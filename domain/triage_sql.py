@@ -1,5 +1,7 @@
 """The SQL behind triage: locking the ticket with its customer's facts, and its record."""
 
+from domain.sla_sql import CLOCKS_JSON
+
 ESCALATIONS = """
 (SELECT count(*) FROM ticket_event e JOIN ticket o ON o.id = e.ticket_id
  WHERE o.customer_id = c.id AND e.kind = 'ticket.escalated' AND e.created_at > $2)
@@ -9,7 +11,8 @@ CUSTOMER_FACTS = (
 )
 # The ticket, locked, with what priority and rules need to know about its customer.
 LOCKED_TICKET = f"""
-SELECT t.*, c.tier AS customer_tier_, c.vip AS customer_vip_, {ESCALATIONS} AS escalations_
+SELECT t.*, c.tier AS customer_tier_, c.vip AS customer_vip_, {ESCALATIONS} AS escalations_,
+       {CLOCKS_JSON} AS sla_clocks_
 FROM ticket t JOIN customer c ON c.id = t.customer_id
 WHERE t.id = $1 FOR UPDATE OF t
 """
@@ -28,7 +31,8 @@ ON CONFLICT (ticket_id) DO UPDATE SET label = EXCLUDED.label,
 
 # Several tickets, locked in id order (two batches never wait on each other in a cycle).
 LOCKED_TICKETS = f"""
-SELECT t.*, c.tier AS customer_tier_, c.vip AS customer_vip_, {ESCALATIONS} AS escalations_
+SELECT t.*, c.tier AS customer_tier_, c.vip AS customer_vip_, {ESCALATIONS} AS escalations_,
+       {CLOCKS_JSON} AS sla_clocks_
 FROM ticket t JOIN customer c ON c.id = t.customer_id
 WHERE t.id = ANY($1::int[])
 ORDER BY t.id

@@ -8,13 +8,16 @@ A message a worker took but never acknowledged (it died) is claimed again by
 another worker after ``redelivery_seconds``.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 
 from taskiq import AsyncBroker, InMemoryBroker
 
+from domain.enums import NotificationChannel
+from domain.notifications import DeliveryReport, RetryPolicy, deliver_all_due
+from domain.ports import Notifier
 from domain.triage import Intake
-from tasks import health, intake
+from tasks import health, intake, notifications, sla
 from tasks.redis_stream import ReclaimingStreamBroker, SharedClientResultBackend
 
 RESULT_SECONDS = 3600
@@ -29,6 +32,9 @@ class TaskSettings:
     triage_batch: int = 32
     """At most this many triage tasks of one worker share a transaction."""
     stream_maxlen: int = 1_000_000
+    sla_sweep_seconds: int = 15
+    notification_seconds: int = 5
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
     """Acknowledged messages are trimmed beyond this (approximately), so the stream
     does not grow forever; a task trimmed before any worker read it is recovered by
     the intake sweep."""
@@ -44,7 +50,11 @@ def build_broker(
     redis_url: str | None,
     intake_factory: Callable[[], Intake],
     settings: TaskSettings | None = None,
+    notifiers: Mapping[NotificationChannel, Notifier] | None = None,
 ) -> Tasks:
+    """``notifiers``: how the outbox sends, per channel (the composition root builds
+    them from settings); a notification on a channel without one ends DEAD, its
+    error naming the setting to configure."""
     settings = settings or TaskSettings()
     broker: AsyncBroker
     if redis_url:
@@ -70,4 +80,12 @@ def build_broker(
         pending_grace_seconds=settings.pending_grace_seconds,
         batch_size=settings.triage_batch,
     )
+    sla.register(broker, intake_factory, seconds=settings.sla_sweep_seconds)
+    senders = dict(notifiers or {})
+    retry = settings.retry
+
+    def deliver() -> Awaitable[DeliveryReport]:
+        return deliver_all_due(senders, intake_factory().clock, retry)
+
+    notifications.register(broker, deliver, seconds=settings.notification_seconds)
     return Tasks(broker, triage)

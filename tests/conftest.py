@@ -5,6 +5,7 @@ names one; either way the session gets its own fresh database, migrated by
 the same code as production, and drops it at the end.
 """
 
+import importlib
 import os
 import secrets
 from collections.abc import AsyncIterator
@@ -78,8 +79,13 @@ async def database_url() -> AsyncIterator[str]:
             await admin.close()
 
 
+SLA_DEFAULTS: str = importlib.import_module("migrations.0006_sla").SEED_DEFAULTS
+"""Every test starts with the shipped SLA policies, as a fresh install does."""
+
 TABLES = (
-    "routing_rule, triage_record, routing_decision, category_correction, "
+    "notification, sla_action, sla_breach, escalation, sla_clock, sla_policy, "
+    "sla_tier_multiplier, business_calendar, routing_rule, triage_record, routing_decision, "
+    "category_correction, "
     "ticket_event, message, ticket, api_token, agent_skill, category, agent, team, customer"
 )
 
@@ -89,7 +95,9 @@ async def db(database_url: str) -> AsyncIterator[str]:
     """An empty, migrated database for one test."""
     from tortoise import connections
 
-    await connections.get("default").execute_script(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+    conn = connections.get("default")
+    await conn.execute_script(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+    await conn.execute_script(SLA_DEFAULTS)
     yield database_url
 
 

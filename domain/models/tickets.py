@@ -64,6 +64,10 @@ class Ticket(Model):
     queued_at = fields.DatetimeField(null=True)
     widened_at = fields.DatetimeField(null=True)
     assigned_at = fields.DatetimeField(null=True)
+    # SLA: set by the sweep on the first breach; an acknowledgement by a lead stops
+    # the escalation chain for the current resolution period.
+    sla_breached = fields.BooleanField(default=False)
+    sla_acknowledged_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "ticket"

@@ -176,7 +176,13 @@ async def test_a_worker_killed_mid_task_leaves_the_ticket_to_the_redelivery(
 
         assert done.assignee_id == agent.id
         events = await TicketEvent.filter(ticket_id=ticket.id).order_by("id")
-        assert [e.kind for e in events] == ["ticket.created", "ticket.assigned", "ticket.triaged"]
+        assert [e.kind for e in events] == [
+            "ticket.created",
+            "ticket.assigned",
+            "sla.started",
+            "sla.started",
+            "ticket.triaged",
+        ]
         await until(lambda: _has_pending(redis_url, stream, False), 30)
     finally:
         await blocker.close()

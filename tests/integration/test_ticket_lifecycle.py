@@ -24,7 +24,9 @@ S = TicketStatus
 
 
 async def kinds(ticket_id: int) -> list[str]:
-    return [e.kind for e in await TicketEvent.filter(ticket_id=ticket_id).order_by("id")]
+    """The ticket's events apart from its SLA timeline (tests/integration/test_sla.py)."""
+    events = TicketEvent.filter(ticket_id=ticket_id).exclude(kind__startswith="sla.")
+    return [e.kind for e in await events.order_by("id")]
 
 
 async def test_create_writes_the_ticket_and_its_event(db: str, clock: ManualClock) -> None:

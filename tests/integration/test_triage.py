@@ -37,7 +37,9 @@ class FixedModel:
 
 
 async def kinds(ticket_id: int) -> list[str]:
-    return [e.kind for e in await TicketEvent.filter(ticket_id=ticket_id).order_by("id")]
+    """The ticket's events apart from its SLA timeline (tests/integration/test_sla.py)."""
+    events = TicketEvent.filter(ticket_id=ticket_id).exclude(kind__startswith="sla.")
+    return [e.kind for e in await events.order_by("id")]
 
 
 async def test_keywords_classify_rules_prioritise_and_the_best_agent_gets_it(

@@ -1,0 +1,144 @@
+"""The SQL behind SLA clocks: reading a ticket's clocks and writing them back."""
+
+CLOCK_COLUMNS = (
+    "target text, period int, policy_id int, calendar_id int, state text, note text, "
+    "target_seconds int, elapsed_seconds float8, running_since timestamptz, "
+    "started_at timestamptz, due_at timestamptz, at_risk_percent float8, status text, "
+    "fired_through float8, checkpoint_levels float8[], checkpoint_at timestamptz[], "
+    "next_check_at timestamptz, breached_at timestamptz, met_at timestamptz"
+)
+_NAMES = [c.split()[0] for c in CLOCK_COLUMNS.split(", ")]
+
+# $1 ticket id, $2 the clocks as a JSON array of objects, $3 now. Every column is
+# written, so a clock is whatever ``domain.sla_clock`` last computed.
+UPSERT_CLOCKS = f"""
+INSERT INTO sla_clock (ticket_id, {", ".join(_NAMES)}, replan, updated_at)
+SELECT $1, {", ".join(f"r.{n}" for n in _NAMES)}, false, $3
+FROM jsonb_to_recordset($2::jsonb) AS r({CLOCK_COLUMNS})
+ON CONFLICT (ticket_id, target) DO UPDATE SET
+  {", ".join(f"{n} = EXCLUDED.{n}" for n in _NAMES if n != "target")},
+  replan = false, updated_at = EXCLUDED.updated_at
+"""  # noqa: S608  (column names are the constants above)
+
+CLOCKS_JSON = f"""
+(SELECT coalesce(json_agg(json_build_object({
+    ", ".join(f"'{n}', k.{n}" for n in _NAMES)
+})), '[]') FROM sla_clock k WHERE k.ticket_id = t.id)
+"""  # noqa: S608
+
+# A ticket's clocks with the facts that choose its terms (the ticket row is locked).
+TICKET_CLOCKS = f"""
+SELECT c.tier, {CLOCKS_JSON} AS clocks FROM ticket t JOIN customer c ON c.id = t.customer_id
+WHERE t.id = $1
+"""  # noqa: S608
+
+# The sweep, in one statement: lock the clocks with a level due (and their tickets,
+# skipping any a command holds: next sweep), move each past the levels it crossed,
+# and write what crossing them means: timeline events, breach records, the ticket's
+# sla_breached flag, and the escalation-chain steps still wanted (a lead's
+# acknowledgement in this period stops them). $1 now, $2 batch size.
+ADVANCE = """
+WITH due AS (
+  SELECT k.id, k.ticket_id, k.target, k.period, k.policy_id, k.started_at,
+         k.checkpoint_levels AS levels, k.checkpoint_at AS ats,
+         (SELECT count(*) FROM unnest(k.checkpoint_at) a WHERE a <= $1)::int AS n,
+         t.sla_acknowledged_at AS acknowledged_at
+  FROM sla_clock k JOIN ticket t ON t.id = k.ticket_id
+  WHERE k.next_check_at <= $1 AND NOT k.replan
+  ORDER BY k.next_check_at
+  LIMIT $2
+  FOR UPDATE OF k, t SKIP LOCKED
+),
+crossed AS (
+  SELECT d.id, d.ticket_id, d.target, d.period, d.policy_id, u.level, u.at,
+         (d.acknowledged_at IS NULL OR d.acknowledged_at < d.started_at) AS chain_on
+  FROM due d, unnest(d.levels[1:d.n], d.ats[1:d.n]) AS u(level, at)
+),
+moved AS (
+  UPDATE sla_clock k SET
+    fired_through = d.levels[d.n],
+    checkpoint_levels = d.levels[d.n + 1:],
+    checkpoint_at = d.ats[d.n + 1:],
+    next_check_at = d.ats[d.n + 1],
+    status = CASE WHEN d.levels[d.n] >= 100 THEN 'BREACHED'
+                  WHEN d.levels[d.n] >= k.at_risk_percent AND k.status = 'WITHIN' THEN 'AT_RISK'
+                  ELSE k.status END,
+    breached_at = coalesce(k.breached_at,
+        (SELECT min(c.at) FROM crossed c WHERE c.id = k.id AND c.level >= 100)),
+    updated_at = $1
+  FROM due d WHERE k.id = d.id AND d.n > 0
+  RETURNING k.id
+),
+events AS (
+  INSERT INTO ticket_event (ticket_id, kind, actor_role, data, created_at)
+  SELECT c.ticket_id,
+         CASE WHEN c.level = 100 THEN 'sla.breached'
+              WHEN c.level > 100 THEN 'sla.severe_breach'
+              WHEN c.level = p.at_risk_percent THEN 'sla.at_risk'
+              ELSE 'sla.warning' END,
+         'SYSTEM',
+         jsonb_build_object('target', c.target, 'period', c.period, 'percent', c.level,
+                            'at', c.at, 'cause', 'sweep'),
+         $1
+  FROM crossed c LEFT JOIN sla_policy p ON p.id = c.policy_id
+  WHERE c.level = 100
+     OR c.level = p.severe_percent
+     OR c.level = p.at_risk_percent
+     OR c.level IN (SELECT w::float8 FROM jsonb_array_elements_text(p.warning_percents) w)
+  ORDER BY c.ticket_id, c.at
+  RETURNING id
+),
+breaches AS (
+  INSERT INTO sla_breach (ticket_id, target, period, policy_id, priority, customer_tier,
+                          team_id, assignee_id, due_at, breached_at)
+  SELECT c.ticket_id, c.target, c.period, c.policy_id, t.priority, cu.tier, t.team_id,
+         t.assignee_id, c.at, c.at
+  FROM crossed c JOIN ticket t ON t.id = c.ticket_id JOIN customer cu ON cu.id = t.customer_id
+  WHERE c.level = 100
+  ON CONFLICT DO NOTHING
+  RETURNING ticket_id
+),
+flagged AS (
+  UPDATE ticket t SET sla_breached = true
+  FROM (SELECT DISTINCT ticket_id FROM breaches) b
+  WHERE t.id = b.ticket_id AND NOT t.sla_breached
+  RETURNING t.id
+),
+actions AS (
+  INSERT INTO sla_action (ticket_id, target, period, percent, action, reason, created_at)
+  SELECT c.ticket_id, c.target, c.period, c.level, s.action,
+         CASE WHEN c.level >= 100 THEN 'AUTO_SLA_BREACH' ELSE 'AUTO_SLA_RISK' END, $1
+  FROM crossed c JOIN sla_policy p ON p.id = c.policy_id
+  CROSS JOIN LATERAL (
+    SELECT e->>'action' AS action FROM jsonb_array_elements(p.escalation_steps) e
+    WHERE (e->>'percent')::float8 = c.level
+    UNION ALL
+    SELECT 'REASSIGN' WHERE p.escalate_at_risk AND c.level = p.at_risk_percent
+  ) s
+  WHERE c.chain_on
+  ON CONFLICT DO NOTHING
+  RETURNING id
+)
+SELECT (SELECT count(*) FROM due) AS due,
+       (SELECT count(*) FROM moved) AS moved,
+       (SELECT count(*) FROM events) AS events,
+       (SELECT count(*) FROM flagged) AS breached,
+       (SELECT count(*) FROM actions) AS actions
+"""
+
+# Clocks an admin's edit asked to re-plan, with their tickets (locked, skipping held ones).
+REPLAN_DUE = f"""
+SELECT t.id, t.priority, t.status, t.created_at, t.first_response_at, c.tier,
+       {CLOCKS_JSON} AS clocks
+FROM ticket t JOIN customer c ON c.id = t.customer_id
+WHERE t.id IN (SELECT ticket_id FROM sla_clock WHERE replan AND next_check_at <= $1 LIMIT $2)
+FOR UPDATE OF t SKIP LOCKED
+"""  # noqa: S608
+
+# Pending escalation-chain steps, oldest first; each is done in its own transaction.
+PENDING_ACTIONS = """
+SELECT id, ticket_id, target, period, percent, action, reason FROM sla_action
+WHERE done_at IS NULL ORDER BY id LIMIT $1
+"""
+
+SOONEST_CHECK = "SELECT min(next_check_at) AS at FROM sla_clock WHERE next_check_at IS NOT NULL"
