@@ -135,7 +135,7 @@ async def escalate(
     reason_text: str,
     intake: Intake,
     alerts: AlertSettings,
-) -> Escalation:
+) -> tuple[Escalation, Ticket]:
     """``escalateTicket``: staff move a ticket up with a reason they write."""
     access.require_staff(p, "escalate tickets")
     note = text_rules.body(reason_text, "reason", "Reason")
@@ -145,9 +145,10 @@ async def escalate(
     async with in_transaction() as conn:
         ticket = await locked_visible(conn, p, ticket_id)
         manual = EscalationReason.MANUAL
-        return await escalate_locked(
+        done = await escalate_locked(
             conn, ticket, intake, alerts, reason=manual, actor=p, now=now, note=note
         )
+    return done, ticket
 
 
 async def acknowledge(p: Principal, ticket_id: int, now: datetime) -> Ticket:

@@ -4,7 +4,7 @@ from tortoise.models import Model
 
 from domain import access, directory, ticket_reads
 from domain.access import Principal
-from domain.models import Agent, Category, RoutingRule, Team
+from domain.models import Agent, BusinessCalendar, Category, RoutingRule, SlaPolicy, Team
 
 
 async def visible_object(p: Principal, type_name: str, pk: int) -> Model | None:
@@ -20,6 +20,8 @@ async def visible_object(p: Principal, type_name: str, pk: int) -> Model | None:
         "Agent": (Agent, p.is_staff),  # as `agents` lists them
         "Team": (Team, access.sees_teams(p)),  # as `teams` lists them
         "RoutingRule": (RoutingRule, p.is_staff),  # as `routingRules` lists them
+        "BusinessCalendar": (BusinessCalendar, p.is_staff),  # as `businessCalendars` does
+        "SlaPolicy": (SlaPolicy, p.is_staff),  # as `slaPolicies` lists them
     }
     model, allowed = readable[type_name]
     return await model.get_or_none(id=pk) if allowed else None

@@ -1,7 +1,7 @@
 """Queues: who gets waiting work when they free up, and reading a team's queue.
 
-Queue order everywhere is priority (URGENT first), then time queued, then id
-(``routing_sql.QUEUE_ORDER``).
+Queue order everywhere is priority (URGENT first), then the soonest SLA deadline,
+then time queued, then id (``routing_sql.QUEUE_ORDER``).
 """
 
 from datetime import datetime

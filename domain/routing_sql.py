@@ -1,13 +1,18 @@
 """The SQL behind routing, kept in one place so its shape is easy to review.
 
-Queue order everywhere is: priority (URGENT first), then time in the queue, then
+Queue order everywhere is: priority (URGENT first), then the soonest running SLA
+deadline (tickets without one after those with one), then time in the queue, then
 id. Tiers compare as text ('L1' < 'L2' < 'L3').
 """
 
 PRIORITY_ORDER = (
     "CASE t.priority WHEN 'URGENT' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2 ELSE 3 END"
 )
-QUEUE_ORDER = f"{PRIORITY_ORDER}, t.queued_at, t.id"
+# Two index probes per queued ticket (sla_clock is unique on ticket and target).
+SOONEST_DEADLINE = (
+    "(SELECT min(k.due_at) FROM sla_clock k WHERE k.ticket_id = t.id AND k.state = 'RUNNING')"
+)
+QUEUE_ORDER = f"{PRIORITY_ORDER}, {SOONEST_DEADLINE} NULLS LAST, t.queued_at, t.id"
 ACTIVE_STATUSES = "('OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER')"
 
 # $1 team, $2 category, $3 minimum tier, $4 senior required, $5 skill optional

@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from domain import access, sla, sla_policy, text_rules
 from domain.access import Principal
-from domain.enums import CustomerTier, Priority
+from domain.enums import PRIORITY_RANK, CustomerTier, Priority
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.models import BusinessCalendar, Customer, SlaPolicy, SlaTierMultiplier
 from domain.sla_calendar import parse_calendar
@@ -90,7 +90,8 @@ async def list_calendars(p: Principal) -> list[BusinessCalendar]:
 
 async def list_policies(p: Principal) -> list[SlaPolicy]:
     access.require_staff(p, "read SLA policies")
-    return await SlaPolicy.all().order_by("priority", "customer_tier", "id")
+    found = await SlaPolicy.all().order_by("customer_tier", "id")
+    return sorted(found, key=lambda policy: PRIORITY_RANK[Priority(policy.priority)])
 
 
 async def list_multipliers(p: Principal) -> list[SlaTierMultiplier]:
@@ -146,16 +147,29 @@ async def update_calendar(
 
 async def delete_calendar(p: Principal, calendar_id: int) -> BusinessCalendar:
     access.require_admin(p, "manage SLA calendars")
-    calendar = await BusinessCalendar.get_or_none(id=calendar_id)
-    if calendar is None:
-        raise NotFound("No such calendar.", field="calendarId")
-    users = await SlaPolicy.filter(calendar_id=calendar_id).values_list("name", flat=True)
-    if users:
-        names = ", ".join(repr(n) for n in users)
-        raise Conflict(
-            f"Policies {names} use this calendar; change them first.", field="calendarId"
+    async with in_transaction() as conn:
+        calendar = (
+            await BusinessCalendar.filter(id=calendar_id).select_for_update().using_db(conn).first()
         )
-    await calendar.delete()
+        if calendar is None:
+            raise NotFound("No such calendar.", field="calendarId")
+        users = (
+            await SlaPolicy.filter(calendar_id=calendar_id)
+            .using_db(conn)
+            .values_list("name", flat=True)
+        )
+        if users:
+            names = ", ".join(repr(n) for n in users)
+            raise Conflict(
+                f"Policies {names} use this calendar; change them first.", field="calendarId"
+            )
+        try:
+            await calendar.delete(using_db=conn)
+        except IntegrityError:  # a policy took it up meanwhile
+            raise Conflict(
+                "A policy uses this calendar; change it first.", field="calendarId"
+            ) from None
+    SHARED.forget()
     return calendar
 
 
@@ -199,6 +213,14 @@ async def _policy_values(data: PolicyInput) -> dict[str, Any]:
     }
 
 
+async def _policy_conflict(data: PolicyInput) -> Exception:
+    """Which constraint a refused policy write broke: its calendar went, or its scope
+    is taken."""
+    if data.calendar_id is not None and not await BusinessCalendar.exists(id=data.calendar_id):
+        return NotFound("No such calendar.", field="calendarId")
+    return Conflict(f"{_scope(data)} already exists.", field="priority")
+
+
 def _scope(data: PolicyInput) -> str:
     tier = data.customer_tier.value if data.customer_tier else "every tier"
     return f"A policy for {data.priority.value} and {tier}"
@@ -218,12 +240,12 @@ async def create_policy(
 ) -> SlaPolicy:
     access.require_admin(p, "manage SLA policies")
     values = await _policy_values(data)
-    async with in_transaction() as conn:
-        await _replan_scope(conn, data, now, cache)
-        try:
+    try:
+        async with in_transaction() as conn:
+            await _replan_scope(conn, data, now, cache)
             policy = await SlaPolicy.create(**values, created_at=now, updated_at=now, using_db=conn)
-        except IntegrityError:
-            raise Conflict(f"{_scope(data)} already exists.", field="priority") from None
+    except IntegrityError:  # rolled back; now say which constraint it was
+        raise await _policy_conflict(data) from None
     cache.forget()
     return policy
 
@@ -233,17 +255,17 @@ async def update_policy(
 ) -> SlaPolicy:
     access.require_admin(p, "manage SLA policies")
     values = await _policy_values(data)
-    async with in_transaction() as conn:
-        policy = await SlaPolicy.filter(id=policy_id).select_for_update().using_db(conn).first()
-        if policy is None:
-            raise NotFound("No such SLA policy.", field="policyId")
-        await _flag_for_replan(conn, BY_POLICY, [[policy_id]], now, cache)
-        await _replan_scope(conn, data, now, cache)
-        policy.update_from_dict({**values, "updated_at": now})
-        try:
+    try:
+        async with in_transaction() as conn:
+            policy = await SlaPolicy.filter(id=policy_id).select_for_update().using_db(conn).first()
+            if policy is None:
+                raise NotFound("No such SLA policy.", field="policyId")
+            await _flag_for_replan(conn, BY_POLICY, [[policy_id]], now, cache)
+            await _replan_scope(conn, data, now, cache)
+            policy.update_from_dict({**values, "updated_at": now})
             await policy.save(using_db=conn)
-        except IntegrityError:
-            raise Conflict(f"{_scope(data)} already exists.", field="priority") from None
+    except IntegrityError:  # rolled back; now say which constraint it was
+        raise await _policy_conflict(data) from None
     cache.forget()
     return policy
 

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tortoise import connections
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from domain import access, text_rules
 from domain.access import Principal
-from domain.enums import Priority, TicketStatus
-from domain.models import Message, RoutingDecision, Ticket, TriageRecord
+from domain.enums import ClockState, Priority, SlaStatus, TicketStatus
+from domain.models import Message, RoutingDecision, SlaClock, Ticket, TriageRecord
 from domain.paging import Page
 
 
@@ -26,6 +26,7 @@ class TicketFilter:
     team_id: int | None = None
     customer_id: int | None = None
     search: str | None = None
+    sla_status: SlaStatus | None = None
 
 
 async def visible_ticket(p: Principal, ticket_id: int) -> Ticket | None:
@@ -46,6 +47,18 @@ async def visible_message(p: Principal, message_id: int) -> Message | None:
     return message
 
 
+def _sla_filter(status: SlaStatus) -> Q:
+    """Over the statuses the sweep records (an index holds the non-WITHIN ones)."""
+    if status == SlaStatus.WITHIN:
+        flagged = SlaClock.filter(status__not=SlaStatus.WITHIN).values("ticket_id")
+        return ~Q(id__in=Subquery(flagged))
+    if status == SlaStatus.AT_RISK:
+        flagged = SlaClock.filter(status=status, state=ClockState.RUNNING).values("ticket_id")
+    else:
+        flagged = SlaClock.filter(status=status).values("ticket_id")
+    return Q(id__in=Subquery(flagged))
+
+
 def _filters(f: TicketFilter) -> list[Q]:
     out = []
     if f.status is not None:
@@ -60,6 +73,8 @@ def _filters(f: TicketFilter) -> list[Q]:
         out.append(Q(team_id=f.team_id))
     if f.customer_id is not None:
         out.append(Q(customer_id=f.customer_id))
+    if f.sla_status is not None:
+        out.append(_sla_filter(f.sla_status))
     term = text_rules.search(f.search)
     if term is not None:
         out.append(Q(subject__icontains=term) | Q(description__icontains=term))
@@ -70,6 +85,8 @@ async def list_tickets(
     p: Principal, f: TicketFilter, first: int, after_id: int | None
 ) -> Page[Ticket]:
     """Newest first, keyset-paginated on id so deep pages cost what the first does."""
+    if f.sla_status is not None:
+        access.require_staff(p, "filter tickets by SLA status")
     query = Ticket.all()
     scope = access.ticket_filter(p)
     conditions = ([scope] if scope is not None else []) + _filters(f)

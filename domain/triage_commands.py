@@ -4,7 +4,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
-from domain import access, corrections, text_rules
+from domain import access, corrections, sla, text_rules
 from domain.access import Principal
 from domain.enums import TicketStatus, TriageStatus
 from domain.errors import InvalidInput, InvalidTransition
@@ -58,4 +58,5 @@ async def correct_category(
         writes.events.append(("ticket.category_corrected", {"from": before, "to": category.id}))
         await route_ticket(conn, writes, intake, now)
         await writes.flush(conn, p, now)
+        await sla.follow(conn, ticket, now, "category corrected", actor=p)  # rules may set priority
     return ticket

@@ -11,19 +11,21 @@ from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
-from domain import directory, ticket_reads
+from domain import directory, sla_reads, ticket_reads
 from domain.access import Principal
 from domain.models import (
     Agent,
     AgentSkill,
     Category,
     Customer,
+    Escalation,
     Message,
     RoutingDecision,
     Team,
+    TicketEvent,
     TriageRecord,
 )
-from domain.ports import Clock, TriageQueue
+from domain.ports import Clock, SystemClock, TriageQueue
 from domain.triage import Intake
 
 
@@ -38,6 +40,10 @@ class Loaders:
     last_message: DataLoader[int, Message | None] = field(init=False)
     triage: DataLoader[int, TriageRecord | None] = field(init=False)
     routing_decision: DataLoader[int, RoutingDecision | None] = field(init=False)
+    clock: Clock = field(default_factory=SystemClock)
+    sla: DataLoader[int, sla_reads.TicketSla | None] = field(init=False)
+    sla_timeline: DataLoader[int, list[TicketEvent]] = field(init=False)
+    escalations: DataLoader[int, list[Escalation]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.customer = DataLoader(lambda ids: directory.by_ids(Customer, ids))
@@ -47,6 +53,9 @@ class Loaders:
         self.skills = DataLoader(directory.skills_by_agent)
         self.triage = DataLoader(ticket_reads.triage_records)
         self.routing_decision = DataLoader(ticket_reads.routing_decisions)
+        self.sla = DataLoader(lambda ids: sla_reads.ticket_slas(ids, self.clock.now()))
+        self.sla_timeline = DataLoader(sla_reads.timelines)
+        self.escalations = DataLoader(sla_reads.escalations)
         self.last_message = DataLoader(
             lambda ids: ticket_reads.last_messages(ids, self.include_internal)
         )

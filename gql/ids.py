@@ -5,7 +5,19 @@ import binascii
 
 from domain.errors import InvalidInput
 
-TYPES = frozenset({"Ticket", "Message", "Customer", "Agent", "Team", "Category", "RoutingRule"})
+TYPES = frozenset(
+    {
+        "Ticket",
+        "Message",
+        "Customer",
+        "Agent",
+        "Team",
+        "Category",
+        "RoutingRule",
+        "BusinessCalendar",
+        "SlaPolicy",
+    }
+)
 
 
 def encode(type_name: str, pk: int) -> str:

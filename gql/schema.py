@@ -34,8 +34,19 @@ from gql.types.directory import (
 )
 from gql.types.queues import QueueEntry
 from gql.types.routing import RoutingRule, RoutingRulePayload
+from gql.types.sla import EscalationPayload
+from gql.types.sla_setup import (
+    BusinessCalendar,
+    BusinessCalendarPayload,
+    CustomerPayload,
+    SlaPolicy,
+    SlaPolicyPayload,
+    SlaTierMultiplier,
+    SlaTierMultiplierPayload,
+)
 from gql.types.tickets import AddMessagePayload, Message, Ticket, TicketConnection, TicketPayload
-from resolvers import directory, routing, tickets, triage
+from resolvers import directory, routing, sla, tickets, triage
+from resolvers import sla_setup as sla_admin
 
 log = logging.getLogger("frontdesk.graphql.requests")
 
@@ -64,6 +75,14 @@ class Query:
     queue: list[QueueEntry] = strawberry.field(resolver=routing.queue)
     triage_queue: list[Ticket] = strawberry.field(resolver=triage.triage_queue)
     routing_rules: list[RoutingRule] = strawberry.field(resolver=routing.routing_rules)
+    # SLA setup: calendars, policies, tier multipliers
+    business_calendars: list[BusinessCalendar] = strawberry.field(
+        resolver=sla_admin.business_calendars
+    )
+    sla_policies: list[SlaPolicy] = strawberry.field(resolver=sla_admin.sla_policies)
+    sla_tier_multipliers: list[SlaTierMultiplier] = strawberry.field(
+        resolver=sla_admin.sla_tier_multipliers
+    )
 
 
 @strawberry.type
@@ -100,6 +119,26 @@ class Mutation:
         resolver=routing.update_category_routing
     )
     set_team_overflow: TeamPayload = strawberry.mutation(resolver=routing.set_team_overflow)
+    # SLA: escalation and acknowledgement
+    escalate_ticket: EscalationPayload = strawberry.mutation(resolver=sla.escalate_ticket)
+    acknowledge_sla_alert: TicketPayload = strawberry.mutation(resolver=sla.acknowledge_sla_alert)
+    # SLA setup: calendars, policies, tier multipliers
+    create_business_calendar: BusinessCalendarPayload = strawberry.mutation(
+        resolver=sla_admin.create_business_calendar
+    )
+    update_business_calendar: BusinessCalendarPayload = strawberry.mutation(
+        resolver=sla_admin.update_business_calendar
+    )
+    delete_business_calendar: BusinessCalendarPayload = strawberry.mutation(
+        resolver=sla_admin.delete_business_calendar
+    )
+    create_sla_policy: SlaPolicyPayload = strawberry.mutation(resolver=sla_admin.create_sla_policy)
+    update_sla_policy: SlaPolicyPayload = strawberry.mutation(resolver=sla_admin.update_sla_policy)
+    delete_sla_policy: SlaPolicyPayload = strawberry.mutation(resolver=sla_admin.delete_sla_policy)
+    set_sla_tier_multiplier: SlaTierMultiplierPayload = strawberry.mutation(
+        resolver=sla_admin.set_sla_tier_multiplier
+    )
+    set_customer_tier: CustomerPayload = strawberry.mutation(resolver=sla_admin.set_customer_tier)
 
 
 class FrontdeskSchema(strawberry.Schema):

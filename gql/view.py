@@ -66,7 +66,7 @@ class FrontdeskGraphQL(GraphQL[Context, None]):
             request=request,
             principal=principal,
             clock=self.clock,
-            loaders=Loaders(include_internal=include_internal),
+            loaders=Loaders(include_internal=include_internal, clock=self.clock),
             intake=self.intake,
             triage=self.triage,
             response=response,

@@ -45,6 +45,7 @@ async def tickets_page(
             team_id=_opt_id("Team", f.team_id, "filter.teamId"),
             customer_id=_opt_id("Customer", f.customer_id, "filter.customerId"),
             search=f.search,
+            sla_status=f.sla_status,
         ),
         paging.page_size(first),
         after_id,

@@ -11,9 +11,17 @@ from gql.context import Info
 from gql.errors import as_query
 from gql.types.common import Node, PageInfo, UserError, page_info
 from gql.types.directory import Agent, Category, Customer, Team
-from gql.types.enums import Channel, Priority, RoutingState, SenderType, TicketStatus
+from gql.types.enums import (
+    Channel,
+    Priority,
+    RoutingState,
+    SenderType,
+    SlaStatus,
+    TicketStatus,
+)
 from gql.types.fields import global_id, relation, sourced_from, staff, staff_only, team_relation
 from gql.types.routing import RoutingDecision
+from gql.types.sla import Escalation, TicketSla, escalation, ticket_sla
 from gql.types.triage import Triage
 
 
@@ -85,6 +93,20 @@ class Ticket(Node):
     is_type_of = sourced_from(models.Ticket)
 
     @strawberry.field
+    async def sla(root: Parent[models.Ticket], info: Info) -> TicketSla | None:
+        """Deadlines, statuses and timeline of the SLA (staff)."""
+        if not staff(info.context.principal):
+            return None
+        return await ticket_sla(root, info)
+
+    @strawberry.field
+    async def escalations(root: Parent[models.Ticket], info: Info) -> list[Escalation] | None:
+        """Every escalation of this ticket, oldest first (staff)."""
+        if not staff(info.context.principal):
+            return None
+        return [escalation(e) for e in await info.context.loaders.escalations.load(root.id)]
+
+    @strawberry.field
     @as_query
     async def messages(
         root: Parent[models.Ticket], info: Info, first: int | None = 50, after: str | None = None
@@ -122,6 +144,11 @@ class TicketFilter:
     team_id: strawberry.ID | None = None
     customer_id: strawberry.ID | None = None
     search: str | None = None
+    sla_status: SlaStatus | None = strawberry.field(
+        default=None,
+        description="As the last sweep recorded it (at most one sweep interval behind): "
+        "BREACHED or AT_RISK if any target is; WITHIN if none is. Staff only.",
+    )
 
 
 @strawberry.input

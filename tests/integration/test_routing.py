@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from domain import tickets
-from domain.enums import Priority, RoutingState, SupportTier, TicketStatus
+from domain.enums import CustomerTier, Priority, RoutingState, SupportTier, TicketStatus
 from domain.intake_sweep import widen_stale
 from domain.models import (
     Agent,
@@ -107,6 +107,25 @@ async def test_nobody_free_queues_and_the_queue_is_priority_then_age(
     assert (await Agent.get(id=agent.id)).current_ticket_count == 1
     events = await TicketEvent.filter(ticket_id=urgent_late.id, kind="ticket.assigned")
     assert [e.data["by"] for e in events] == ["queue"]
+
+
+async def test_within_a_priority_the_sooner_sla_deadline_goes_first(
+    db: str, clock: ManualClock
+) -> None:
+    team = await create_team()
+    cat = await create_category("BILLING", team=team)
+    await create_agent(team, max_tickets=1, current=1, skills={cat: 3})
+    free = await create_customer(tier=CustomerTier.FREE)  # twice the time
+    enterprise = await create_customer(tier=CustomerTier.ENTERPRISE)  # half the time
+    first_in = await create_ticket(free, clock, category=cat, priority=Priority.HIGH)
+    await triage_ticket(Intake(clock), first_in.id)
+    clock.advance(minutes=5)
+    sooner_due = await create_ticket(enterprise, clock, category=cat, priority=Priority.HIGH)
+    await triage_ticket(Intake(clock), sooner_due.id)
+
+    from domain.queues import queue
+
+    assert [t.id for t in await queue(ADMIN, team.id, 50, 0)] == [sooner_due.id, first_in.id]
 
 
 async def test_coming_back_or_getting_room_pulls_queued_work(db: str, clock: ManualClock) -> None:
