@@ -95,7 +95,7 @@ def intake_factory(settings: Settings, clock: Clock) -> Callable[[], Intake]:
         alerts=AlertSettings(
             slack_webhook_url=settings.slack_webhook_url,
             management_emails=settings.management_list(),
-            email_enabled=settings.smtp_host is not None,
+            email_enabled=bool(settings.smtp_host),
         ),
         routing=RoutingPolicy(
             capacity_weight=settings.routing_capacity_weight,

@@ -139,8 +139,8 @@ def notifiers(settings: Settings) -> dict[NotificationChannel, Notifier]:
             settings.smtp_host,
             settings.smtp_port,
             sender=settings.smtp_sender,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
+            username=settings.smtp_username or None,
+            password=settings.smtp_password or None,
             starttls=settings.smtp_starttls,
         )
     return found

@@ -45,6 +45,9 @@ def test_export_schema_prints_the_checked_in_sdl() -> None:
         ({"DATABASE_URL": "postgres://u:p@localhost:abc/db"}, "DATABASE_URL"),
         ({"REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL"),
         ({"FRONTDESK_PORT": "99999"}, "FRONTDESK_PORT"),
+        ({"FRONTDESK_SLACK_WEBHOOK_URL": "hooks.slack.com/x"}, "FRONTDESK_SLACK_WEBHOOK_URL"),
+        ({"FRONTDESK_MANAGEMENT_EMAILS": "boss@x.com, not an address"}, "MANAGEMENT_EMAILS"),
+        ({"FRONTDESK_SLA_SWEEP_SECONDS": "0"}, "FRONTDESK_SLA_SWEEP_SECONDS"),
     ],
 )
 def test_a_bad_setting_fails_fast_with_one_line_naming_it(
