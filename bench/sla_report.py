@@ -34,6 +34,8 @@ class Round:
     actions: float
     steps: dict[str, int]
     escalations: int
+    per_action: dict[str, float]
+    """Mean seconds of one chain step (its own transaction), by action."""
 
     @property
     def total(self) -> float:
@@ -101,6 +103,8 @@ def _rounds(args: argparse.Namespace, rounds: list[Round]) -> list[str]:
             f"   {n:<8}{r.replan * 1000:>11.1f}{r.advance * 1000:>12.1f}{r.actions * 1000:>12.1f}"
             f"{r.total * 1000:>11.1f}{r.report.actions_done:>8}{per:>9.2f}"
         )
+    each = {k: round(v * 1000, 2) for k, v in sorted(first.per_action.items())}
+    out.append(f"   round 1, ms per chain step by action (own transaction each): {each}")
     for name in ("advance", "actions", "total"):
         v = [getattr(r, name) for r in rounds]
         out.append(f"   {name:<8} p50 / max  {pct(v, 0.5) * 1000:.1f} / {max(v) * 1000:.1f} ms")
@@ -149,7 +153,7 @@ def print_report(args: argparse.Namespace, res: Result) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out += [
         f"RSS of this process: {rss_mib():.1f} MiB (peak {peak:.1f} MiB)",
-        "database size (table + indexes + toast, after the last 1% round): "
+        "database size (table + indexes + toast, after the last due round): "
         + ", ".join(f"{k} {v / 2**20:.1f} MiB" for k, v in res.sizes.items()),
     ]
     if res.plan:

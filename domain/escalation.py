@@ -158,9 +158,7 @@ async def acknowledge(p: Principal, ticket_id: int, now: datetime) -> Ticket:
     )
     async with in_transaction() as conn:
         ticket = await locked_visible(conn, p, ticket_id)
-        if ticket.sla_acknowledged_at is not None:
-            return ticket
-        ticket.sla_acknowledged_at = now
+        ticket.sla_acknowledged_at = now  # again after a reopen: it covers the new period
         ticket.updated_at = now
         await ticket.save(using_db=conn, update_fields=["sla_acknowledged_at", "updated_at"])
         await record(conn, ticket.id, ("sla.acknowledged",), p, now)

@@ -20,7 +20,7 @@ from domain.access import Principal
 from domain.enums import ClockState, CustomerTier, Priority, SlaTarget, TicketStatus
 from domain.events import record_each
 from domain.sla_clock import Clock, Timeline
-from domain.sla_sql import TICKET_CLOCKS, UPSERT_CLOCKS
+from domain.sla_sql import RECORD_BREACHES, TICKET_CLOCKS, UPSERT_CLOCKS
 from domain.sla_terms import SHARED, SlaTerms, TermsCache
 
 DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
@@ -180,7 +180,25 @@ async def save(
 ) -> None:
     if changed:
         await conn.execute_query(UPSERT_CLOCKS, [ticket_id, clocks_json(changed), now])
+    breaches = _late_stops(changed, timeline)
+    if breaches:
+        await conn.execute_query(RECORD_BREACHES, [ticket_id, orjson.dumps(breaches).decode()])
     await record_each(conn, ticket_id, timeline, actor, now)
+
+
+def _late_stops(changed: list[Clock], timeline: Timeline) -> list[dict[str, Any]]:
+    """Breaches a stopping clock recorded itself (``sla_clock._breach_unswept``)."""
+    policies = {c.target.value: c.policy_id for c in changed}
+    return [
+        {
+            "target": data["target"],
+            "period": data["period"],
+            "policy_id": policies.get(data["target"]),
+            "due_at": data["at"],
+        }
+        for kind, data in timeline
+        if kind == "sla.breached"
+    ]
 
 
 def with_replan_banked(clock: Clock, terms: SlaTerms, now: datetime) -> Clock:

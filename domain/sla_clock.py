@@ -71,6 +71,9 @@ def elapsed(clock: Clock, calendar: Calendar, now: datetime) -> float:
 
 
 def status_at(clock: Clock, spent: float) -> SlaStatus:
+    """A breach recorded in this period stands, even if a longer target came later."""
+    if clock.breached_at is not None:
+        return SlaStatus.BREACHED
     if clock.target_seconds is None:
         return SlaStatus.WITHIN
     percent = 100.0 * spent / clock.target_seconds
@@ -99,18 +102,33 @@ def _planned(clock: Clock, levels: Levels, calendar: Calendar, now: datetime) ->
     # the deadline first, then each pending level: all ascending, found in one walk
     offsets = [max(0.0, lv / 100.0 * target - clock.elapsed_seconds) for lv in (BREACH, *pending)]
     order = sorted(range(len(offsets)), key=offsets.__getitem__)
-    found = calendar.instants(clock.running_since, [offsets[i] for i in order])
-    instants = [found[0]] * len(offsets)
+    found = _place(calendar, clock.running_since, [offsets[i] for i in order])
+    instants: list[datetime | None] = [None] * len(offsets)
     for position, index in enumerate(order):
         instants[index] = found[position]
-    due, at = instants[0], instants[1:]
+    placed = [(lv, at) for lv, at in zip(pending, instants[1:], strict=True) if at is not None]
     return replace(
         clock,
-        due_at=due,
-        checkpoint_levels=tuple(pending),
-        checkpoint_at=tuple(at),
-        next_check_at=at[0] if at else None,
+        due_at=instants[0],
+        checkpoint_levels=tuple(lv for lv, _ in placed),
+        checkpoint_at=tuple(at for _, at in placed),
+        next_check_at=placed[0][1] if placed else None,
     )
+
+
+def _place(calendar: Calendar, start: datetime, offsets: list[float]) -> list[datetime | None]:
+    """The instants of ascending offsets; None for any too far away to place (a
+    calendar so sparse, or a target so long, that it lies a decade or more ahead)."""
+    try:
+        return list(calendar.instants(start, offsets))
+    except ValueError:
+        placed: list[datetime | None] = []
+        for offset in offsets:
+            try:
+                placed.append(calendar.add(start, offset))
+            except ValueError:
+                placed.append(None)
+        return placed
 
 
 def _bank(clock: Clock, calendar: Calendar, now: datetime) -> Clock:
@@ -156,10 +174,10 @@ def start(
 def pause(clock: Clock, calendar: Calendar, now: datetime, cause: str) -> tuple[Clock, Timeline]:
     if clock.state != ClockState.RUNNING:
         return clock, []
-    banked = _bank(clock, calendar, now)
+    banked, missed = _breach_unswept(_bank(clock, calendar, now), clock, cause)
     paused = _cleared(banked, state=ClockState.PAUSED, running_since=None)
     paused = replace(paused, status=status_at(paused, paused.elapsed_seconds))
-    return paused, [_entry("sla.paused", paused, cause)]
+    return paused, [*missed, _entry("sla.paused", paused, cause)]
 
 
 def resume(
@@ -176,11 +194,24 @@ def meet(clock: Clock, calendar: Calendar, now: datetime, cause: str) -> tuple[C
     """The promise is kept (late or not): the clock stops for good in this period."""
     if clock.state == ClockState.MET:
         return clock, []
-    banked = _bank(clock, calendar, now)
+    banked, missed = _breach_unswept(_bank(clock, calendar, now), clock, cause)
     met = _cleared(banked, state=ClockState.MET, running_since=None, met_at=now)
     met = replace(met, status=status_at(met, met.elapsed_seconds))
     late = met.status == SlaStatus.BREACHED
-    return met, [_entry("sla.met", met, cause, late=late)]
+    return met, [*missed, _entry("sla.met", met, cause, late=late)]
+
+
+def _breach_unswept(banked: Clock, before: Clock, cause: str) -> tuple[Clock, Timeline]:
+    """A clock stopping past its deadline before a sweep fired the breach (the sweep
+    skipped the locked ticket, or was down) records the breach now, at the deadline."""
+    target = banked.target_seconds
+    if target is None or banked.breached_at is not None or banked.fired_through >= BREACH:
+        return banked, []
+    if banked.elapsed_seconds < target or before.due_at is None:
+        return banked, []
+    breached = replace(banked, breached_at=before.due_at, fired_through=BREACH)
+    entry = _entry("sla.breached", breached, cause, percent=BREACH, at=before.due_at.isoformat())
+    return breached, [entry]
 
 
 def replan(

@@ -23,13 +23,21 @@ from domain.models import BusinessCalendar, Customer, SlaPolicy, SlaTierMultipli
 from domain.sla_calendar import parse_calendar
 from domain.sla_terms import SHARED, TermsCache
 
+# Tickets first, in id order (as ticket commands lock them: ticket, then its clocks),
+# so an edit and a command or the sweep's re-plan pass never wait on each other in a
+# cycle; then the clocks.
+LOCK_TICKETS = """
+SELECT id FROM ticket WHERE id IN (
+  SELECT k.ticket_id FROM sla_clock k WHERE k.state IN ('RUNNING', 'PAUSED') AND {where})
+ORDER BY id FOR UPDATE
+"""
 OPEN_CLOCKS = """
-SELECT k.* FROM sla_clock k WHERE k.state IN ('RUNNING', 'PAUSED') AND {where} FOR UPDATE OF k
+SELECT k.* FROM sla_clock k WHERE k.state IN ('RUNNING', 'PAUSED') AND {where}
+ORDER BY k.ticket_id, k.target FOR UPDATE OF k
 """
 FLAG = """
-UPDATE sla_clock k SET elapsed_seconds = b.elapsed, running_since = b.since,
-    replan = true, next_check_at = $3
-FROM unnest($1::bigint[], $2::float8[], $4::timestamptz[]) AS b(id, elapsed, since)
+UPDATE sla_clock k SET elapsed_seconds = b.elapsed, running_since = b.since, replan = true
+FROM unnest($1::bigint[], $2::float8[], $3::timestamptz[]) AS b(id, elapsed, since)
 WHERE k.id = b.id
 """
 BY_POLICY = "k.policy_id = ANY($1::int[])"
@@ -41,8 +49,10 @@ BY_TIER += "WHERE c.tier = $1 AND t.status NOT IN ('RESOLVED', 'CLOSED'))"
 async def _flag_for_replan(
     conn: BaseDBAsyncClient, where: str, params: list[Any], now: datetime, cache: TermsCache
 ) -> int:
-    """Bank the open clocks ``where`` selects under the terms they ran on; flag them."""
-    terms = await cache.get(conn)
+    """Bank the open clocks ``where`` selects under the terms they ran on (read afresh,
+    not from a cache); flag them."""
+    terms = await TermsCache(0).get(conn)
+    await conn.execute_query(LOCK_TICKETS.format(where=where), params)
     _, rows = await conn.execute_query(OPEN_CLOCKS.format(where=where), params)
     banked = [sla.with_replan_banked(sla.clock_from(dict(r)), terms, now) for r in rows]
     if rows:
@@ -51,7 +61,6 @@ async def _flag_for_replan(
             [
                 [r["id"] for r in rows],
                 [c.elapsed_seconds for c in banked],
-                now,
                 [c.running_since for c in banked],
             ],
         )

@@ -10,14 +10,16 @@ CLOCK_COLUMNS = (
 _NAMES = [c.split()[0] for c in CLOCK_COLUMNS.split(", ")]
 
 # $1 ticket id, $2 the clocks as a JSON array of objects, $3 now. Every column is
-# written, so a clock is whatever ``domain.sla_clock`` last computed.
+# written, so a clock is whatever ``domain.sla_clock`` last computed, except the
+# ``replan`` flag: only the sweep's re-plan pass (with fresh terms) clears it, so a
+# command working from a cached snapshot never hides an admin's edit.
 UPSERT_CLOCKS = f"""
 INSERT INTO sla_clock (ticket_id, {", ".join(_NAMES)}, replan, updated_at)
 SELECT $1, {", ".join(f"r.{n}" for n in _NAMES)}, false, $3
 FROM jsonb_to_recordset($2::jsonb) AS r({CLOCK_COLUMNS})
 ON CONFLICT (ticket_id, target) DO UPDATE SET
   {", ".join(f"{n} = EXCLUDED.{n}" for n in _NAMES if n != "target")},
-  replan = false, updated_at = EXCLUDED.updated_at
+  updated_at = EXCLUDED.updated_at
 """  # noqa: S608  (column names are the constants above)
 
 CLOCKS_JSON = f"""
@@ -116,6 +118,7 @@ actions AS (
     SELECT 'REASSIGN' WHERE p.escalate_at_risk AND c.level = p.at_risk_percent
   ) s
   WHERE c.chain_on
+  ORDER BY c.ticket_id, c.level  -- steps run in id order: the 75% notice before the 100% move
   ON CONFLICT DO NOTHING
   RETURNING id
 )
@@ -126,19 +129,40 @@ SELECT (SELECT count(*) FROM due) AS due,
        (SELECT count(*) FROM actions) AS actions
 """
 
-# Clocks an admin's edit asked to re-plan, with their tickets (locked, skipping held ones).
+# Clocks an admin's edit (or the migration) asked to re-plan, with their tickets
+# (locked, skipping held ones); $1 batch size.
 REPLAN_DUE = f"""
 SELECT t.id, t.priority, t.status, t.created_at, t.first_response_at, c.tier,
        {CLOCKS_JSON} AS clocks
 FROM ticket t JOIN customer c ON c.id = t.customer_id
-WHERE t.id IN (SELECT ticket_id FROM sla_clock WHERE replan AND next_check_at <= $1 LIMIT $2)
+WHERE t.id IN (SELECT ticket_id FROM sla_clock WHERE replan LIMIT $1)
 FOR UPDATE OF t SKIP LOCKED
 """  # noqa: S608
+REPLANNED = "UPDATE sla_clock SET replan = false WHERE ticket_id = $1 AND replan"
 
-# Pending escalation-chain steps, oldest first; each is done in its own transaction.
+# Pending escalation-chain steps after id $2, oldest first (each is done in its own
+# transaction; a run passes each row once, so a failing one cannot block the rest).
 PENDING_ACTIONS = """
 SELECT id, ticket_id, target, period, percent, action, reason FROM sla_action
-WHERE done_at IS NULL ORDER BY id LIMIT $1
+WHERE done_at IS NULL AND id > $2 ORDER BY id LIMIT $1
 """
 
 SOONEST_CHECK = "SELECT min(next_check_at) AS at FROM sla_clock WHERE next_check_at IS NOT NULL"
+
+# Breaches found when a clock stopped past a deadline no sweep had fired (the sweep
+# records the others in ADVANCE). $1 ticket id, $2 JSON [{target, period, policy_id, due_at}].
+RECORD_BREACHES = """
+WITH found AS (
+  SELECT * FROM jsonb_to_recordset($2::jsonb)
+    AS r(target text, period int, policy_id int, due_at timestamptz)
+), recorded AS (
+  INSERT INTO sla_breach (ticket_id, target, period, policy_id, priority, customer_tier,
+                          team_id, assignee_id, due_at, breached_at)
+  SELECT t.id, f.target, f.period, f.policy_id, t.priority, c.tier, t.team_id, t.assignee_id,
+         f.due_at, f.due_at
+  FROM found f, ticket t JOIN customer c ON c.id = t.customer_id
+  WHERE t.id = $1
+  ON CONFLICT DO NOTHING
+)
+UPDATE ticket SET sla_breached = true WHERE id = $1 AND NOT sla_breached
+"""

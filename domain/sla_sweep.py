@@ -29,8 +29,8 @@ from domain.enums import (
 from domain.errors import DomainError
 from domain.models import SlaAction, Ticket
 from domain.sla_alerts import AlertSettings
-from domain.sla_sql import ADVANCE, PENDING_ACTIONS, REPLAN_DUE, SOONEST_CHECK
-from domain.sla_terms import SHARED, TermsCache
+from domain.sla_sql import ADVANCE, PENDING_ACTIONS, REPLAN_DUE, REPLANNED, SOONEST_CHECK
+from domain.sla_terms import TermsCache
 from domain.triage import Intake
 
 log = logging.getLogger("frontdesk.sla")
@@ -48,21 +48,25 @@ class SweepReport:
     actions_done: int = 0
 
 
-async def replan_due(now: datetime, cache: TermsCache = SHARED, batch: int = 500) -> int:
+async def replan_due(now: datetime, batch: int = 500) -> int:
     """Clocks whose policy or calendar an admin changed: plan them on the new terms
     (their time so far was banked under the old terms when the change was made)."""
     total = 0
     while True:
-        count = await _replan_batch(now, cache, batch)
+        count = await _replan_batch(now, batch)
         total += count
         if count < batch:
             return total
 
 
-async def _replan_batch(now: datetime, cache: TermsCache, batch: int) -> int:
+async def _replan_batch(now: datetime, batch: int) -> int:
+    """Terms are read afresh (not from this process's cache), so an edit made a moment
+    ago in another process is what the clocks are planned on."""
     async with in_transaction() as conn:
-        _, rows = await conn.execute_query(REPLAN_DUE, [now, batch])
-        terms = await cache.get(conn)
+        _, rows = await conn.execute_query(REPLAN_DUE, [batch])
+        if not rows:
+            return 0
+        terms = await TermsCache(0).get(conn)
         for row in rows:
             facts = sla.TicketFacts(
                 Priority(row["priority"]),
@@ -76,6 +80,7 @@ async def _replan_batch(now: datetime, cache: TermsCache, batch: int) -> int:
                 existing, facts, terms, now, "SLA terms changed", force_replan=True
             )
             await sla.save(conn, row["id"], changed, timeline, now)
+            await conn.execute_query(REPLANNED, [row["id"]])
     return len(rows)
 
 
@@ -141,32 +146,44 @@ async def _notify(
 
 
 async def run_actions(intake: Intake, alerts: AlertSettings, batch: int = 200) -> int:
-    """Carry out pending chain steps, each in its own transaction (one failing step,
-    e.g. a ticket that cannot be escalated, is logged and marked done, not retried
-    forever)."""
+    """Carry out pending chain steps, each in its own transaction. A step that cannot
+    be done (e.g. a closed ticket) is logged and marked done; one that fails
+    unexpectedly is logged and left for the next sweep, and the others go on."""
     done = 0
+    last_id = 0
     conn = connections.get("default")
     while True:
-        _, rows = await conn.execute_query(PENDING_ACTIONS, [batch])
+        _, rows = await conn.execute_query(PENDING_ACTIONS, [batch, last_id])
         for row in rows:
+            last_id = row["id"]
             now = intake.clock.now()
             try:
                 await _do_action(dict(row), intake, alerts, now)
             except DomainError as exc:
-                log.warning(
-                    "SLA step %s on ticket %s skipped: %s", row["id"], row["ticket_id"], exc
-                )
+                ticket_id = row["ticket_id"]
+                log.warning("SLA step %s on ticket %s skipped: %s", row["id"], ticket_id, exc)
                 await SlaAction.filter(id=row["id"]).update(done_at=now)
+            except Exception:
+                log.exception("SLA step %s failed; the next sweep tries again", row["id"])
+                continue
             done += 1
         if len(rows) < batch:
             return done
 
 
 async def sweep(intake: Intake, alerts: AlertSettings) -> SweepReport:
+    """Re-plan, advance, act: each phase runs even if another failed (logged), so one
+    bad clock or step never stops every ticket's deadlines from firing."""
     now = intake.clock.now()
     report = SweepReport()
-    report.replanned = await replan_due(now)
-    await advance(now, report)
+    try:
+        report.replanned = await replan_due(now)
+    except Exception:
+        log.exception("SLA re-plan pass failed")
+    try:
+        await advance(now, report)
+    except Exception:
+        log.exception("SLA advance failed")
     report.actions_done = await run_actions(intake, alerts)
     return report
 

@@ -34,6 +34,18 @@ VALUES ('ENTERPRISE', 0.5), ('BUSINESS', 0.75), ('PROFESSIONAL', 1.0), ('STARTER
        ('FREE', 2.0);
 """
 
+# Tickets already open when SLAs arrive: their clocks start now (not at creation,
+# which would breach most of them at once), flagged so the sweep's re-plan pass
+# gives them their terms.
+START_OPEN_TICKETS = """
+INSERT INTO sla_clock (ticket_id, target, period, state, note, elapsed_seconds, running_since,
+    started_at, at_risk_percent, status, fired_through, checkpoint_levels, checkpoint_at,
+    replan, updated_at)
+SELECT t.id, g.target, 1, 'RUNNING', '', 0, now(), now(), 75, 'WITHIN', 0, '{}', '{}', true, now()
+FROM ticket t CROSS JOIN (VALUES ('FIRST_RESPONSE'), ('RESOLUTION')) AS g(target)
+WHERE t.triage_status = 'DONE' AND t.status IN ('OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER')
+"""
+
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0005_agent_skill_map')]
@@ -245,5 +257,10 @@ class Migration(migrations.Migration):
             "(priority, COALESCE(customer_tier, '*'))",
             reverse_sql="DROP INDEX IF EXISTS sla_policy_scope_uniq",
         ),
+        ops.RunSQL(
+            "CREATE INDEX sla_clock_replan_idx ON sla_clock (ticket_id) WHERE replan",
+            reverse_sql="DROP INDEX IF EXISTS sla_clock_replan_idx",
+        ),
         ops.RunSQL(SEED_DEFAULTS, reverse_sql="SELECT 1"),
+        ops.RunSQL(START_OPEN_TICKETS, reverse_sql="SELECT 1"),
     ]

@@ -7,7 +7,10 @@ resolution target; the sweep fires warnings and the breach once each, records
 the breach and runs the escalation chain.
 """
 
+import importlib
 from datetime import UTC, datetime, timedelta
+
+from tortoise import connections
 
 from domain import sla_sweep, tickets
 from domain.enums import ClockState, CustomerTier, Priority, SlaStatus, SlaTarget, TicketStatus
@@ -188,3 +191,51 @@ async def test_a_policy_that_does_not_apply_is_no_sla_with_its_reason(
     )
     assert await sla_kinds(ticket.id) == ["sla.no_target", "sla.no_target"]
     _ = ADMIN
+
+
+async def test_a_deadline_met_late_before_any_sweep_is_still_recorded_as_breached(
+    db: str, clock: ManualClock
+) -> None:
+    ticket, agent, _, _ = await urgent_ticket(clock)
+    clock.advance(minutes=65)  # the sweep never ran (down, or skipped the locked ticket)
+    await tickets.add_message(as_agent(agent), ticket.id, "Sorry for the wait", False, clock)
+    first = (await clocks(ticket.id))[SlaTarget.FIRST_RESPONSE]
+    assert (first.state, first.status) == (ClockState.MET, SlaStatus.BREACHED)
+    assert first.breached_at == ticket.created_at + timedelta(hours=1)
+    breach = await SlaBreach.get(ticket_id=ticket.id)
+    assert breach.breached_at == first.breached_at
+    assert (await Ticket.get(id=ticket.id)).sla_breached
+    assert (await sla_kinds(ticket.id))[-2:] == ["sla.breached", "sla.met"]
+
+
+async def test_tickets_open_before_slas_existed_start_their_clocks_then(
+    db: str, clock: ManualClock
+) -> None:
+    ticket, _, _, intake = await urgent_ticket(clock)
+    await SlaClock.filter(ticket_id=ticket.id).delete()
+    backfill = importlib.import_module("migrations.0006_sla").START_OPEN_TICKETS
+    await connections.get("default").execute_script(backfill)
+    started = (await SlaClock.get(ticket_id=ticket.id, target=SlaTarget.RESOLUTION)).started_at
+    clock.at = started + timedelta(minutes=1)
+
+    report = await sla_sweep.sweep(intake, AlertSettings())
+
+    assert report.replanned == 1
+    resolution = (await clocks(ticket.id))[SlaTarget.RESOLUTION]
+    assert (resolution.target_seconds, resolution.replan) == (4 * 3600, False)
+    assert resolution.due_at == started + timedelta(hours=4)  # not from creation
+    assert resolution.status == SlaStatus.WITHIN
+
+
+async def test_a_command_on_cached_terms_does_not_undo_an_admins_edit(
+    db: str, clock: ManualClock
+) -> None:
+    ticket, agent, _, intake = await urgent_ticket(clock)
+    await SlaClock.filter(ticket_id=ticket.id).update(replan=True)  # as an edit flags them
+    clock.advance(minutes=1)
+    await tickets.add_message(as_agent(agent), ticket.id, "note", True, clock)
+    high = tickets.TicketUpdate(priority=Priority.HIGH)
+    await tickets.update(as_agent(agent), ticket.id, high, clock)
+    assert all(c.replan for c in (await clocks(ticket.id)).values())
+    await sla_sweep.sweep(intake, AlertSettings())
+    assert not any(c.replan for c in (await clocks(ticket.id)).values())

@@ -78,7 +78,8 @@ def _check_plan(clock: sla_clock.Clock, calendar: Calendar, now: datetime) -> No
     assert clock.due_at == calendar.add(clock.running_since, left)
     assert list(clock.checkpoint_at) == sorted(clock.checkpoint_at)
     assert clock.next_check_at == (clock.checkpoint_at[0] if clock.checkpoint_at else None)
-    assert set(clock.checkpoint_levels) == {80.0, 50.0, 75.0, 90.0, 100.0, 200.0}
+    every = {80.0, 50.0, 75.0, 90.0, 100.0, 200.0}
+    assert set(clock.checkpoint_levels) == {lv for lv in every if lv > clock.fired_through}
     for level, at in zip(clock.checkpoint_levels, clock.checkpoint_at, strict=True):
         offset = max(0.0, level / 100 * clock.target_seconds - clock.elapsed_seconds)
         assert at == calendar.add(clock.running_since, offset)
@@ -86,7 +87,7 @@ def _check_plan(clock: sla_clock.Clock, calendar: Calendar, now: datetime) -> No
     percent = 100 * spent / clock.target_seconds
     wanted = (
         SlaStatus.BREACHED
-        if percent >= 100
+        if percent >= 100 or clock.breached_at is not None
         else SlaStatus.AT_RISK
         if percent >= 80
         else SlaStatus.WITHIN
@@ -104,7 +105,11 @@ def test_meeting_stops_the_clock_and_says_whether_it_was_late(
     met, timeline = sla_clock.meet(clock, calendar, now, "public reply")
     late = calendar.between(START, now) >= target
     assert (met.state, met.met_at, met.next_check_at) == (ClockState.MET, now, None)
-    assert timeline[0][1]["late"] is late
+    assert timeline[-1][1]["late"] is late
+    # a deadline no sweep fired before the clock stopped is recorded as breached, at the deadline
+    kinds = ["sla.breached", "sla.met"] if late else ["sla.met"]
+    assert [kind for kind, _ in timeline] == kinds
+    assert met.breached_at == (clock.due_at if late else None)
     later = now + timedelta(days=3)
     assert sla_clock.elapsed(met, calendar, later) == met.elapsed_seconds
 
