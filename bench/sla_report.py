@@ -31,15 +31,22 @@ class Round:
     report: SweepReport
     replan: float
     advance: float
-    actions: float
+    notify: float
+    reassign: float
+    notified: int
     steps: dict[str, int]
     escalations: int
     per_action: dict[str, float]
-    """Mean seconds of one chain step (its own transaction), by action."""
+    """Mean seconds of one reassignment (its own transaction, through routing)."""
+
+    @property
+    def sweep(self) -> float:
+        """What the sweep task does: statuses, events, breaches and steps recorded."""
+        return self.replan + self.advance
 
     @property
     def total(self) -> float:
-        return self.replan + self.advance + self.actions
+        return self.sweep + self.notify + self.reassign
 
 
 @dataclass
@@ -94,25 +101,28 @@ def _rounds(args: argparse.Namespace, rounds: list[Round]) -> list[str]:
         f"   mix: {MIX}",
         f"   round 1 wrote: {r0.events:,} events, {r0.breached:,} tickets flagged breached, "
         f"{r0.actions:,} chain steps {first.steps}, {first.escalations:,} escalations",
-        f"   {'round':<8}{'replan ms':>11}{'advance ms':>12}{'actions ms':>12}{'total ms':>11}"
-        f"{'steps':>8}{'ms/step':>9}",
+        "   sweep = re-plan + advance (the sla_sweep task: statuses visible, events, breaches,",
+        "   steps queued); then the sla_actions task: notify steps (set-based) and reassignments",
+        f"   {'round':<7}{'replan':>9}{'advance':>10}{'SWEEP ms':>10}{'notify':>9}"
+        f"{'reassign':>10}{'all ms':>9}",
     ]
     for n, r in enumerate(rounds, 1):
-        per = r.actions * 1000 / max(r.report.actions_done, 1)
         out.append(
-            f"   {n:<8}{r.replan * 1000:>11.1f}{r.advance * 1000:>12.1f}{r.actions * 1000:>12.1f}"
-            f"{r.total * 1000:>11.1f}{r.report.actions_done:>8}{per:>9.2f}"
+            f"   {n:<7}{r.replan * 1000:>9.1f}{r.advance * 1000:>10.1f}{r.sweep * 1000:>10.1f}"
+            f"{r.notify * 1000:>9.1f}{r.reassign * 1000:>10.1f}{r.total * 1000:>9.1f}"
         )
     each = {k: round(v * 1000, 2) for k, v in sorted(first.per_action.items())}
-    out.append(f"   round 1, ms per chain step by action (own transaction each): {each}")
-    for name in ("advance", "actions", "total"):
+    out.append(
+        f"   round 1: {first.notified:,} notify steps; ms per reassignment (routing, own "
+        f"transaction): {each}"
+    )
+    for name in ("sweep", "notify", "reassign", "total"):
         v = [getattr(r, name) for r in rounds]
         out.append(f"   {name:<8} p50 / max  {pct(v, 0.5) * 1000:.1f} / {max(v) * 1000:.1f} ms")
-    worst = max(r.total for r in rounds)
-    adv = max(r.advance for r in rounds)
+    worst = max(r.sweep for r in rounds)
     out.append(
-        f"   target <= {DUE_TARGET_S:g} s: worst total {worst / DUE_TARGET_S:.2f}x the target"
-        f" (advance alone {adv / DUE_TARGET_S:.3f}x)"
+        f"   target <= {DUE_TARGET_S:g} s: worst sweep {worst:.2f} s = {worst / DUE_TARGET_S:.2f}x"
+        f" the target (with every chain step done too: {max(r.total for r in rounds):.1f} s)"
     )
     return out
 

@@ -44,6 +44,8 @@ WITH due AS (
   SELECT k.id, k.ticket_id, k.target, k.period, k.policy_id, k.started_at,
          k.checkpoint_levels AS levels, k.checkpoint_at AS ats,
          (SELECT count(*) FROM unnest(k.checkpoint_at) a WHERE a <= $1)::int AS n,
+         (SELECT min(u.at) FROM unnest(k.checkpoint_levels, k.checkpoint_at) AS u(level, at)
+          WHERE u.level >= 100 AND u.at <= $1) AS breach_at,
          t.sla_acknowledged_at AS acknowledged_at
   FROM sla_clock k JOIN ticket t ON t.id = k.ticket_id
   WHERE k.next_check_at <= $1 AND NOT k.replan
@@ -65,8 +67,7 @@ moved AS (
     status = CASE WHEN d.levels[d.n] >= 100 THEN 'BREACHED'
                   WHEN d.levels[d.n] >= k.at_risk_percent AND k.status = 'WITHIN' THEN 'AT_RISK'
                   ELSE k.status END,
-    breached_at = coalesce(k.breached_at,
-        (SELECT min(c.at) FROM crossed c WHERE c.id = k.id AND c.level >= 100)),
+    breached_at = coalesce(k.breached_at, d.breach_at),
     updated_at = $1
   FROM due d WHERE k.id = d.id AND d.n > 0
   RETURNING k.id
@@ -140,11 +141,12 @@ FOR UPDATE OF t SKIP LOCKED
 """  # noqa: S608
 REPLANNED = "UPDATE sla_clock SET replan = false WHERE ticket_id = $1 AND replan"
 
-# Pending escalation-chain steps after id $2, oldest first (each is done in its own
-# transaction; a run passes each row once, so a failing one cannot block the rest).
-PENDING_ACTIONS = """
+# Pending reassignment steps after id $2, oldest first (each is done in its own
+# transaction, through routing; a run passes each row once, so a failing one cannot
+# block the rest).
+PENDING_REASSIGNS = """
 SELECT id, ticket_id, target, period, percent, action, reason FROM sla_action
-WHERE done_at IS NULL AND id > $2 ORDER BY id LIMIT $1
+WHERE done_at IS NULL AND action = 'REASSIGN' AND id > $2 ORDER BY id LIMIT $1
 """
 
 SOONEST_CHECK = "SELECT min(next_check_at) AS at FROM sla_clock WHERE next_check_at IS NOT NULL"
@@ -165,4 +167,62 @@ WITH found AS (
   ON CONFLICT DO NOTHING
 )
 UPDATE ticket SET sla_breached = true WHERE id = $1 AND NOT sla_breached
+"""
+
+# Notify steps, set-based: lock a batch of pending NOTIFY_* steps, draft their messages
+# into the notification outbox (email to the assignee, the team lead or the management
+# list; Slack for leads and management) and mark the steps done. A step whose ticket
+# was resolved or closed meanwhile is done without a message.
+# $1 batch, $2 Slack webhook URL or null, $3 email on, $4 management emails, $5 now.
+NOTIFY_STEPS = """
+WITH steps AS (
+  SELECT a.id, a.ticket_id, a.target, a.period, a.percent, a.action FROM sla_action a
+  WHERE a.done_at IS NULL AND a.action <> 'REASSIGN'
+  ORDER BY a.id LIMIT $1
+  FOR UPDATE SKIP LOCKED
+),
+about AS (
+  SELECT s.*,
+         format('[#%s %s] SLA %s %s (%s%%): %s', t.number, t.priority,
+                lower(replace(s.target, '_', ' ')),
+                CASE WHEN s.percent >= 100 THEN 'breached' ELSE 'at risk' END,
+                s.percent, t.subject) AS subject,
+         format(E'The %s target of this ticket is %s%% used.\\nTeam: %s\\nTicket #%s',
+                lower(replace(s.target, '_', ' ')), s.percent, coalesce(tm.name, 'none'),
+                t.number) AS body,
+         format('sla:%s:%s:%s:%s:%s', s.ticket_id, s.target, s.period, s.percent, s.action)
+           AS dedupe,
+         ag.email AS assignee_email, lead.email AS lead_email
+  FROM steps s JOIN ticket t ON t.id = s.ticket_id
+  LEFT JOIN agent ag ON ag.id = t.assignee_id
+  LEFT JOIN team tm ON tm.id = t.team_id
+  LEFT JOIN agent lead ON lead.id = tm.lead_id
+  WHERE t.status IN ('OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER')
+),
+drafts AS (
+  SELECT a.ticket_id, a.subject, a.body, 'EMAIL' AS channel, r.recipient::text,
+         a.dedupe || ':email:' || r.recipient AS dedupe_key
+  FROM about a CROSS JOIN LATERAL (
+    SELECT a.assignee_email WHERE a.action = 'NOTIFY_ASSIGNEE'
+    UNION ALL SELECT a.lead_email WHERE a.action = 'NOTIFY_LEAD'
+    UNION ALL SELECT m FROM unnest($4::text[]) m WHERE a.action = 'NOTIFY_MANAGEMENT'
+  ) AS r(recipient)
+  WHERE $3::boolean AND r.recipient IS NOT NULL
+  UNION ALL
+  SELECT a.ticket_id, a.subject, a.body, 'SLACK', $2::text, a.dedupe || ':slack'
+  FROM about a WHERE $2::text IS NOT NULL AND a.action <> 'NOTIFY_ASSIGNEE'
+),
+written AS (
+  INSERT INTO notification (channel, recipient, subject, body, kind, ticket_id, dedupe_key,
+                            state, attempts, next_attempt_at, last_error, created_at)
+  SELECT channel, recipient, left(subject, 300), body, 'sla.alert', ticket_id, dedupe_key,
+         'PENDING', 0, $5::timestamptz, '', $5::timestamptz
+  FROM drafts
+  ON CONFLICT (dedupe_key) DO NOTHING
+  RETURNING id
+),
+done AS (
+  UPDATE sla_action a SET done_at = $5 FROM steps s WHERE a.id = s.id RETURNING a.id
+)
+SELECT (SELECT count(*) FROM done) AS steps, (SELECT count(*) FROM written) AS messages
 """

@@ -11,25 +11,18 @@ overlapping or retried sweeps do nothing twice.
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from tortoise import connections
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain import capacity, escalation, notifications, sla, sla_alerts
+from domain import sla, sla_actions
 from domain.enums import (
     CustomerTier,
-    EscalationAction,
-    EscalationReason,
     Priority,
-    SlaTarget,
     TicketStatus,
 )
-from domain.errors import DomainError
-from domain.models import SlaAction, Ticket
 from domain.sla_alerts import AlertSettings
-from domain.sla_sql import ADVANCE, PENDING_ACTIONS, REPLAN_DUE, REPLANNED, SOONEST_CHECK
+from domain.sla_sql import ADVANCE, REPLAN_DUE, REPLANNED, SOONEST_CHECK
 from domain.sla_terms import TermsCache
 from domain.triage import Intake
 
@@ -101,79 +94,11 @@ async def advance(now: datetime, report: SweepReport, batch: int = BATCH) -> int
             return moved
 
 
-async def _do_action(
-    row: dict[str, Any], intake: Intake, alerts: AlertSettings, now: datetime
-) -> None:
-    action = EscalationAction(str(row["action"]))
-    reason = EscalationReason(str(row["reason"]))
-    target = SlaTarget(str(row["target"]))
-    async with in_transaction() as conn:
-        claimed = (
-            await SlaAction.filter(id=row["id"], done_at=None)
-            .select_for_update(skip_locked=True)
-            .using_db(conn)
-            .first()
-        )
-        if claimed is None:
-            return  # another sweep has it, or did it
-        ticket = await Ticket.filter(id=row["ticket_id"]).select_for_update().using_db(conn).first()
-        if ticket is not None and TicketStatus(ticket.status) in capacity.ACTIVE:
-            if action == EscalationAction.REASSIGN:
-                await escalation.escalate_locked(
-                    conn, ticket, intake, alerts, reason=reason, actor=None, now=now, target=target
-                )
-            else:
-                await _notify(conn, dict(row, action=action, target=target), alerts, now)
-        claimed.done_at = now
-        await claimed.save(using_db=conn, update_fields=["done_at"])
-
-
-async def _notify(
-    conn: BaseDBAsyncClient, row: dict[str, Any], alerts: AlertSettings, now: datetime
-) -> None:
-    """One notify step; ``row`` is the ``sla_action`` with action and target parsed."""
-    action: EscalationAction = row["action"]
-    target: SlaTarget = row["target"]
-    ticket_id: int = row["ticket_id"]
-    percent = float(row["percent"])
-    name = target.value.replace("_", " ").lower()
-    headline = f"SLA {name} {'breached' if percent >= 100 else 'at risk'} ({percent:g}%)"
-    detail = f"The {name} target of this ticket is {percent:g}% used."
-    key = f"sla:{ticket_id}:{target.value}:{row['period']}:{percent:g}:{action.value}"
-    alert = sla_alerts.Alert(action, "sla.alert", headline, detail, key)
-    drafts = await sla_alerts.drafts_for(conn, ticket_id, alert, alerts)
-    await notifications.enqueue(conn, drafts, now)
-
-
-async def run_actions(intake: Intake, alerts: AlertSettings, batch: int = 200) -> int:
-    """Carry out pending chain steps, each in its own transaction. A step that cannot
-    be done (e.g. a closed ticket) is logged and marked done; one that fails
-    unexpectedly is logged and left for the next sweep, and the others go on."""
-    done = 0
-    last_id = 0
-    conn = connections.get("default")
-    while True:
-        _, rows = await conn.execute_query(PENDING_ACTIONS, [batch, last_id])
-        for row in rows:
-            last_id = row["id"]
-            now = intake.clock.now()
-            try:
-                await _do_action(dict(row), intake, alerts, now)
-            except DomainError as exc:
-                ticket_id = row["ticket_id"]
-                log.warning("SLA step %s on ticket %s skipped: %s", row["id"], ticket_id, exc)
-                await SlaAction.filter(id=row["id"]).update(done_at=now)
-            except Exception:
-                log.exception("SLA step %s failed; the next sweep tries again", row["id"])
-                continue
-            done += 1
-        if len(rows) < batch:
-            return done
-
-
-async def sweep(intake: Intake, alerts: AlertSettings) -> SweepReport:
+async def sweep(intake: Intake, alerts: AlertSettings, *, actions: bool = True) -> SweepReport:
     """Re-plan, advance, act: each phase runs even if another failed (logged), so one
-    bad clock or step never stops every ticket's deadlines from firing."""
+    bad clock or step never stops every ticket's deadlines from firing. The task
+    runs the chain steps separately (``actions=False``), so a burst of escalations
+    never delays the next deadline's status change."""
     now = intake.clock.now()
     report = SweepReport()
     try:
@@ -184,7 +109,8 @@ async def sweep(intake: Intake, alerts: AlertSettings) -> SweepReport:
         await advance(now, report)
     except Exception:
         log.exception("SLA advance failed")
-    report.actions_done = await run_actions(intake, alerts)
+    if actions:
+        report.actions_done = await sla_actions.run(intake, alerts)
     return report
 
 
