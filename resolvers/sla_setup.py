@@ -2,11 +2,9 @@
 
 from typing import cast
 
-import strawberry
-
 from domain import sla_setup
 from domain.access import authenticated
-from domain.enums import CustomerTier, EscalationAction
+from domain.enums import EscalationAction
 from domain.errors import InvalidInput
 from gql import ids
 from gql.context import Info
@@ -61,13 +59,13 @@ async def create_business_calendar(
 
 @as_payload(s.BusinessCalendarPayload)
 async def update_business_calendar(
-    info: Info, calendar_id: strawberry.ID, input: s.BusinessCalendarInput
+    info: Info, input: s.UpdateBusinessCalendarInput
 ) -> s.BusinessCalendarPayload:
     principal = authenticated(info.context.principal)
     calendar = await sla_setup.update_calendar(
         principal,
-        ids.decode_as("BusinessCalendar", calendar_id, "calendarId"),
-        _calendar_input(input),
+        ids.decode_as("BusinessCalendar", input.calendar_id, "calendarId"),
+        _calendar_input(input.calendar),
         info.context.clock.now(),
     )
     return _calendar_payload(calendar)
@@ -75,11 +73,11 @@ async def update_business_calendar(
 
 @as_payload(s.BusinessCalendarPayload)
 async def delete_business_calendar(
-    info: Info, calendar_id: strawberry.ID
+    info: Info, input: s.DeleteBusinessCalendarInput
 ) -> s.BusinessCalendarPayload:
     principal = authenticated(info.context.principal)
     calendar = await sla_setup.delete_calendar(
-        principal, ids.decode_as("BusinessCalendar", calendar_id, "calendarId")
+        principal, ids.decode_as("BusinessCalendar", input.calendar_id, "calendarId")
     )
     return _calendar_payload(calendar)
 
@@ -121,35 +119,35 @@ async def create_sla_policy(info: Info, input: s.SlaPolicyInput) -> s.SlaPolicyP
 
 
 @as_payload(s.SlaPolicyPayload)
-async def update_sla_policy(
-    info: Info, policy_id: strawberry.ID, input: s.SlaPolicyInput
-) -> s.SlaPolicyPayload:
+async def update_sla_policy(info: Info, input: s.UpdateSlaPolicyInput) -> s.SlaPolicyPayload:
     principal = authenticated(info.context.principal)
     policy = await sla_setup.update_policy(
         principal,
-        ids.decode_as("SlaPolicy", policy_id, "policyId"),
-        _policy_input(input),
+        ids.decode_as("SlaPolicy", input.policy_id, "policyId"),
+        _policy_input(input.policy),
         info.context.clock.now(),
     )
     return _policy_payload(policy)
 
 
 @as_payload(s.SlaPolicyPayload)
-async def delete_sla_policy(info: Info, policy_id: strawberry.ID) -> s.SlaPolicyPayload:
+async def delete_sla_policy(info: Info, input: s.DeleteSlaPolicyInput) -> s.SlaPolicyPayload:
     principal = authenticated(info.context.principal)
     policy = await sla_setup.delete_policy(
-        principal, ids.decode_as("SlaPolicy", policy_id, "policyId"), info.context.clock.now()
+        principal,
+        ids.decode_as("SlaPolicy", input.policy_id, "policyId"),
+        info.context.clock.now(),
     )
     return _policy_payload(policy)
 
 
 @as_payload(s.SlaTierMultiplierPayload)
 async def set_sla_tier_multiplier(
-    info: Info, customer_tier: CustomerTier, multiplier: float
+    info: Info, input: s.SetSlaTierMultiplierInput
 ) -> s.SlaTierMultiplierPayload:
     principal = authenticated(info.context.principal)
     row = await sla_setup.set_tier_multiplier(
-        principal, customer_tier, multiplier, info.context.clock.now()
+        principal, input.customer_tier, input.multiplier, info.context.clock.now()
     )
     return s.SlaTierMultiplierPayload(
         tier_multiplier=cast(s.SlaTierMultiplier, row), user_errors=[]
@@ -157,14 +155,12 @@ async def set_sla_tier_multiplier(
 
 
 @as_payload(s.CustomerPayload)
-async def set_customer_tier(
-    info: Info, customer_id: strawberry.ID, tier: CustomerTier
-) -> s.CustomerPayload:
+async def set_customer_tier(info: Info, input: s.SetCustomerTierInput) -> s.CustomerPayload:
     principal = authenticated(info.context.principal)
     customer = await sla_setup.set_customer_tier(
         principal,
-        ids.decode_as("Customer", customer_id, "customerId"),
-        tier,
+        ids.decode_as("Customer", input.customer_id, "customerId"),
+        input.tier,
         info.context.clock.now(),
     )
     return s.CustomerPayload(customer=cast(d.Customer, customer), user_errors=[])

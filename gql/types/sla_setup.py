@@ -175,6 +175,40 @@ class SlaPolicyInput:
     escalate_at_risk: bool = False
 
 
+@strawberry.input
+class UpdateBusinessCalendarInput:
+    calendar_id: strawberry.ID
+    calendar: BusinessCalendarInput
+
+
+@strawberry.input
+class DeleteBusinessCalendarInput:
+    calendar_id: strawberry.ID
+
+
+@strawberry.input
+class UpdateSlaPolicyInput:
+    policy_id: strawberry.ID
+    policy: SlaPolicyInput
+
+
+@strawberry.input
+class DeleteSlaPolicyInput:
+    policy_id: strawberry.ID
+
+
+@strawberry.input
+class SetSlaTierMultiplierInput:
+    customer_tier: CustomerTier
+    multiplier: float
+
+
+@strawberry.input
+class SetCustomerTierInput:
+    customer_id: strawberry.ID
+    tier: CustomerTier
+
+
 @strawberry.type
 class BusinessCalendarPayload:
     calendar: BusinessCalendar | None

@@ -19,28 +19,28 @@ POLICY_FIELDS = f"""policy {{ id name priority customerTier applies noSlaReason
 
 CREATE_CALENDAR = f"""mutation CreateCalendar($input: BusinessCalendarInput!) {{
   createBusinessCalendar(input: $input) {{ {CALENDAR_FIELDS} }} }}"""
-UPDATE_CALENDAR = f"""mutation UpdateCalendar($id: ID!, $input: BusinessCalendarInput!) {{
-  updateBusinessCalendar(calendarId: $id, input: $input) {{ {CALENDAR_FIELDS} }} }}"""
-DELETE_CALENDAR = f"""mutation DeleteCalendar($id: ID!) {{
-  deleteBusinessCalendar(calendarId: $id) {{ {CALENDAR_FIELDS} }} }}"""
+UPDATE_CALENDAR = f"""mutation UpdateCalendar($input: UpdateBusinessCalendarInput!) {{
+  updateBusinessCalendar(input: $input) {{ {CALENDAR_FIELDS} }} }}"""
+DELETE_CALENDAR = f"""mutation DeleteCalendar($input: DeleteBusinessCalendarInput!) {{
+  deleteBusinessCalendar(input: $input) {{ {CALENDAR_FIELDS} }} }}"""
 CALENDARS = """query Calendars { businessCalendars { id name timeZone holidays
   weeklyBusinessHours windows { day windows { start end } } } }"""
 
 CREATE_POLICY = f"""mutation CreatePolicy($input: SlaPolicyInput!) {{
   createSlaPolicy(input: $input) {{ {POLICY_FIELDS} }} }}"""
-UPDATE_POLICY = f"""mutation UpdatePolicy($id: ID!, $input: SlaPolicyInput!) {{
-  updateSlaPolicy(policyId: $id, input: $input) {{ {POLICY_FIELDS} }} }}"""
-DELETE_POLICY = f"""mutation DeletePolicy($id: ID!) {{
-  deleteSlaPolicy(policyId: $id) {{ {POLICY_FIELDS} }} }}"""
+UPDATE_POLICY = f"""mutation UpdatePolicy($input: UpdateSlaPolicyInput!) {{
+  updateSlaPolicy(input: $input) {{ {POLICY_FIELDS} }} }}"""
+DELETE_POLICY = f"""mutation DeletePolicy($input: DeleteSlaPolicyInput!) {{
+  deleteSlaPolicy(input: $input) {{ {POLICY_FIELDS} }} }}"""
 POLICIES = """query Policies { slaPolicies { id name priority customerTier
   firstResponseMinutes resolutionMinutes calendar { id name } } }"""
 
-SET_MULTIPLIER = f"""mutation SetMultiplier($tier: CustomerTier!, $multiplier: Float!) {{
-  setSlaTierMultiplier(customerTier: $tier, multiplier: $multiplier) {{
+SET_MULTIPLIER = f"""mutation SetMultiplier($input: SetSlaTierMultiplierInput!) {{
+  setSlaTierMultiplier(input: $input) {{
     tierMultiplier {{ customerTier multiplier }} {ERRORS} }} }}"""
 MULTIPLIERS = "query Multipliers { slaTierMultipliers { customerTier multiplier } }"
-SET_TIER = f"""mutation SetTier($id: ID!, $tier: CustomerTier!) {{
-  setCustomerTier(customerId: $id, tier: $tier) {{ customer {{ id tier }} {ERRORS} }} }}"""
+SET_TIER = f"""mutation SetTier($input: SetCustomerTierInput!) {{
+  setCustomerTier(input: $input) {{ customer {{ id tier }} {ERRORS} }} }}"""
 
 SPLIT_SHIFT: dict[str, Any] = {
     "name": "London support",
@@ -116,14 +116,19 @@ async def test_an_admin_creates_a_split_shift_calendar_and_reads_it_back(
 
     renamed = {**SPLIT_SHIFT, "name": "London", "holidays": []}
     updated = payload(
-        await gql(client, UPDATE_CALENDAR, {"id": calendar["id"], "input": renamed}, token=admin),
+        await gql(
+            client,
+            UPDATE_CALENDAR,
+            {"input": {"calendarId": calendar["id"], "calendar": renamed}},
+            token=admin,
+        ),
         "updateBusinessCalendar",
     )
     assert updated["userErrors"] == []
     assert (updated["calendar"]["name"], updated["calendar"]["holidays"]) == ("London", [])
 
     deleted = payload(
-        await gql(client, DELETE_CALENDAR, {"id": calendar["id"]}, token=admin),
+        await gql(client, DELETE_CALENDAR, {"input": {"calendarId": calendar["id"]}}, token=admin),
         "deleteBusinessCalendar",
     )
     assert deleted["userErrors"] == []
@@ -172,14 +177,26 @@ async def test_bad_calendars_are_refused_with_the_field_named_and_nothing_stored
     changed = await gql(
         client,
         UPDATE_CALENDAR,
-        {"id": gid("BusinessCalendar", seeded.id), "input": {**SPLIT_SHIFT, "timeZone": "Nowhere"}},
+        {
+            "input": {
+                "calendarId": gid("BusinessCalendar", seeded.id),
+                "calendar": {**SPLIT_SHIFT, "timeZone": "Nowhere"},
+            }
+        },
         token=admin,
     )
     assert refusal(changed, "updateBusinessCalendar") == [("INVALID_INPUT", "timeZone")]
     assert (await BusinessCalendar.get(id=seeded.id)).time_zone == "UTC"
-    missing = await gql(client, DELETE_CALENDAR, {"id": gid("BusinessCalendar", 999)}, token=admin)
+    missing = await gql(
+        client,
+        DELETE_CALENDAR,
+        {"input": {"calendarId": gid("BusinessCalendar", 999)}},
+        token=admin,
+    )
     assert refusal(missing, "deleteBusinessCalendar") == [("NOT_FOUND", "calendarId")]
-    wrong_kind = await gql(client, DELETE_CALENDAR, {"id": gid("SlaPolicy", 1)}, token=admin)
+    wrong_kind = await gql(
+        client, DELETE_CALENDAR, {"input": {"calendarId": gid("SlaPolicy", 1)}}, token=admin
+    )
     assert refusal(wrong_kind, "deleteBusinessCalendar") == [("INVALID_INPUT", "calendarId")]
 
 
@@ -209,7 +226,9 @@ async def test_staff_read_the_terms_but_only_admins_change_them(
     assert refusal(body, "createSlaPolicy") == [("FORBIDDEN", None)]
     body = await gql(client, CREATE_CALENDAR, {"input": SPLIT_SHIFT}, token=agent)
     assert refusal(body, "createBusinessCalendar") == [("FORBIDDEN", None)]
-    body = await gql(client, SET_MULTIPLIER, {"tier": "FREE", "multiplier": 3}, token=agent)
+    body = await gql(
+        client, SET_MULTIPLIER, {"input": {"customerTier": "FREE", "multiplier": 3}}, token=agent
+    )
     assert refusal(body, "setSlaTierMultiplier") == [("FORBIDDEN", None)]
     assert await SlaPolicy.all().count() == 4
     assert await BusinessCalendar.all().count() == 1
@@ -270,7 +289,8 @@ async def test_an_admin_adds_a_tier_policy_but_not_a_second_one_for_the_same_sco
     assert await SlaPolicy.all().count() == 5
 
     gone = payload(
-        await gql(client, DELETE_POLICY, {"id": policy["id"]}, token=admin), "deleteSlaPolicy"
+        await gql(client, DELETE_POLICY, {"input": {"policyId": policy["id"]}}, token=admin),
+        "deleteSlaPolicy",
     )
     assert gone["userErrors"] == []
     assert await SlaPolicy.all().count() == 4
@@ -337,7 +357,9 @@ async def test_updating_the_medium_policy_shows_in_the_list(client: httpx.AsyncC
     }
 
     updated = payload(
-        await gql(client, UPDATE_POLICY, {"id": medium_id, "input": change}, token=admin),
+        await gql(
+            client, UPDATE_POLICY, {"input": {"policyId": medium_id, "policy": change}}, token=admin
+        ),
         "updateSlaPolicy",
     )
 
@@ -354,12 +376,15 @@ async def test_updating_the_medium_policy_shows_in_the_list(client: httpx.AsyncC
     clash = await gql(
         client,
         UPDATE_POLICY,
-        {"id": medium_id, "input": {**change, "priority": "HIGH"}},
+        {"input": {"policyId": medium_id, "policy": {**change, "priority": "HIGH"}}},
         token=admin,
     )
     assert refusal(clash, "updateSlaPolicy") == [("CONFLICT", "priority")]
     missing = await gql(
-        client, UPDATE_POLICY, {"id": gid("SlaPolicy", 999), "input": change}, token=admin
+        client,
+        UPDATE_POLICY,
+        {"input": {"policyId": gid("SlaPolicy", 999), "policy": change}},
+        token=admin,
     )
     assert refusal(missing, "updateSlaPolicy") == [("NOT_FOUND", "policyId")]
     after = await SlaPolicy.get(id=medium.id)
@@ -371,7 +396,10 @@ async def test_a_calendar_in_use_cannot_be_deleted(client: httpx.AsyncClient) ->
     calendar = await BusinessCalendar.get(name="Business hours")
 
     body = await gql(
-        client, DELETE_CALENDAR, {"id": gid("BusinessCalendar", calendar.id)}, token=admin
+        client,
+        DELETE_CALENDAR,
+        {"input": {"calendarId": gid("BusinessCalendar", calendar.id)}},
+        token=admin,
     )
 
     assert refusal(body, "deleteBusinessCalendar") == [("CONFLICT", "calendarId")]
@@ -384,12 +412,22 @@ async def test_tier_multipliers_are_checked_and_set(client: httpx.AsyncClient) -
     admin = await admin_token()
 
     for bad in (0.01, 20.5, -1):
-        body = await gql(client, SET_MULTIPLIER, {"tier": "FREE", "multiplier": bad}, token=admin)
+        body = await gql(
+            client,
+            SET_MULTIPLIER,
+            {"input": {"customerTier": "FREE", "multiplier": bad}},
+            token=admin,
+        )
         assert refusal(body, "setSlaTierMultiplier") == [("INVALID_INPUT", "multiplier")]
     assert (await SlaTierMultiplier.get(customer_tier=CustomerTier.FREE)).multiplier == 2.0
 
     done = payload(
-        await gql(client, SET_MULTIPLIER, {"tier": "FREE", "multiplier": 3}, token=admin),
+        await gql(
+            client,
+            SET_MULTIPLIER,
+            {"input": {"customerTier": "FREE", "multiplier": 3}},
+            token=admin,
+        ),
         "setSlaTierMultiplier",
     )
 
@@ -409,13 +447,16 @@ async def test_only_admins_change_a_customers_tier(client: httpx.AsyncClient) ->
     customer_id = gid("Customer", customer.id)
 
     by_agent = await gql(
-        client, SET_TIER, {"id": customer_id, "tier": "ENTERPRISE"}, token=await agent_token()
+        client,
+        SET_TIER,
+        {"input": {"customerId": customer_id, "tier": "ENTERPRISE"}},
+        token=await agent_token(),
     )
     assert refusal(by_agent, "setCustomerTier") == [("FORBIDDEN", None)]
     by_self = await gql(
         client,
         SET_TIER,
-        {"id": customer_id, "tier": "ENTERPRISE"},
+        {"input": {"customerId": customer_id, "tier": "ENTERPRISE"}},
         token=await token_for(Role.CUSTOMER, customer=customer),
     )
     assert refusal(by_self, "setCustomerTier") == [("FORBIDDEN", None)]
@@ -423,11 +464,21 @@ async def test_only_admins_change_a_customers_tier(client: httpx.AsyncClient) ->
 
     admin = await admin_token()
     done = payload(
-        await gql(client, SET_TIER, {"id": customer_id, "tier": "ENTERPRISE"}, token=admin),
+        await gql(
+            client,
+            SET_TIER,
+            {"input": {"customerId": customer_id, "tier": "ENTERPRISE"}},
+            token=admin,
+        ),
         "setCustomerTier",
     )
 
     assert done == {"customer": {"id": customer_id, "tier": "ENTERPRISE"}, "userErrors": []}
     assert (await Customer.get(id=customer.id)).tier == CustomerTier.ENTERPRISE
-    missing = await gql(client, SET_TIER, {"id": gid("Customer", 999), "tier": "FREE"}, token=admin)
+    missing = await gql(
+        client,
+        SET_TIER,
+        {"input": {"customerId": gid("Customer", 999), "tier": "FREE"}},
+        token=admin,
+    )
     assert refusal(missing, "setCustomerTier") == [("NOT_FOUND", "customerId")]
