@@ -61,6 +61,7 @@ class View:
     breached_at: datetime | None
     period: int
     target_seconds: int | None
+    started_at: datetime
 
 
 def elapsed(clock: Clock, calendar: Calendar, now: datetime) -> float:
@@ -163,12 +164,13 @@ def _entry(kind: str, clock: Clock, cause: str, **data: Any) -> tuple[str, dict[
 def start(
     target: SlaTarget, terms: Terms, calendar: Calendar, started_at: datetime, now: datetime
 ) -> tuple[Clock, Timeline]:
-    """A clock counting from ``started_at`` (the ticket's creation), planned at ``now``."""
+    """A clock counting from ``started_at`` (the ticket's creation), planned at ``now``.
+
+    No timeline entry: every ticket's clocks start, so the start is read from the
+    clock itself (``started_at``, ``note``) rather than written as two more events
+    per new ticket on the intake path."""
     clock = Clock(target, ClockState.RUNNING, started_at, running_since=started_at)
-    clock = _planned(_with_terms(clock, terms), terms.levels, calendar, now)
-    if terms.seconds is None:
-        return clock, [_entry("sla.no_target", clock, terms.note)]
-    return clock, [_entry("sla.started", clock, "ticket created", target_seconds=terms.seconds)]
+    return _planned(_with_terms(clock, terms), terms.levels, calendar, now), []
 
 
 def pause(clock: Clock, calendar: Calendar, now: datetime, cause: str) -> tuple[Clock, Timeline]:
@@ -270,4 +272,5 @@ def view(clock: Clock, calendar: Calendar, now: datetime) -> View:
         breached_at=clock.breached_at,
         period=clock.period,
         target_seconds=target,
+        started_at=clock.started_at,
     )

@@ -91,9 +91,23 @@ def _entry(event: models.TicketEvent) -> SlaTimelineEntry:
     )
 
 
+def _start(view: View, ticket_created: datetime) -> SlaTimelineEntry:
+    """The first period's start, read from the clock (no event is written for it)."""
+    return SlaTimelineEntry(
+        kind="started" if view.applies else "no_target",
+        at=view.started_at if view.period == 1 else ticket_created,
+        target=view.target,
+        cause="ticket created" if view.applies else view.note,
+        percent=None,
+        due_at=view.due_at if view.period == 1 and view.met_at is None else None,
+        actor_role="SYSTEM",
+    )
+
+
 @strawberry.type
 class TicketSla:
     ticket_id: strawberry.Private[int]
+    created_at: strawberry.Private[datetime]
     view: strawberry.Private[sla_reads.TicketSla | None]
     breached: bool = strawberry.field(description="Any target of this ticket ever breached.")
     acknowledged_at: datetime | None = strawberry.field(
@@ -116,7 +130,14 @@ class TicketSla:
     @strawberry.field
     async def timeline(self, info: Info) -> list[SlaTimelineEntry]:
         """Why the clocks say what they say, oldest first."""
-        return [_entry(e) for e in await info.context.loaders.sla_timeline.load(self.ticket_id)]
+        events = await info.context.loaders.sla_timeline.load(self.ticket_id)
+        starts = [_start(v, self.created_at) for v in self._views()]
+        return sorted([*starts, *(_entry(e) for e in events)], key=lambda e: e.at)
+
+    def _views(self) -> list[View]:
+        if self.view is None:
+            return []
+        return [v for v in (self.view.first_response, self.view.resolution) if v is not None]
 
 
 @strawberry.type
@@ -170,6 +191,7 @@ async def ticket_sla(root: Parent[models.Ticket], info: Info) -> TicketSla:
     view = await info.context.loaders.sla.load(root.id)
     return TicketSla(
         ticket_id=root.id,
+        created_at=root.created_at,
         view=view,
         breached=root.sla_breached,
         acknowledged_at=root.sla_acknowledged_at,

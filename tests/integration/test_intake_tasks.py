@@ -179,8 +179,6 @@ async def test_a_worker_killed_mid_task_leaves_the_ticket_to_the_redelivery(
         assert [e.kind for e in events] == [
             "ticket.created",
             "ticket.assigned",
-            "sla.started",
-            "sla.started",
             "ticket.triaged",
         ]
         await until(lambda: _has_pending(redis_url, stream, False), 30)
