@@ -188,3 +188,26 @@ async def test_a_policy_edit_replans_open_tickets_keeping_time_spent(
     assert first.due_at == ticket.created_at + timedelta(minutes=120)
     assert first.status == SlaStatus.WITHIN
     assert first.replan is False
+
+
+async def test_a_policy_may_escalate_at_risk_already(floor: Floor, clock: ManualClock) -> None:
+    policy = await SlaPolicy.get(priority=Priority.URGENT, customer_tier=None)
+    await SlaPolicy.filter(id=policy.id).update(escalate_at_risk=True, escalation_steps=[])
+    ticket = await urgent(floor, clock)
+    clock.advance(minutes=46)  # past 75 %: at risk, not breached
+    await sla_sweep.sweep(floor.intake, floor.intake.alerts)
+    record = await Escalation.get(ticket_id=ticket.id)
+    assert (record.reason, record.to_tier) == (EscalationReason.AUTO_SLA_RISK, SupportTier.L2)
+    assert (await Ticket.get(id=ticket.id)).sla_breached is False
+
+
+async def test_a_legal_threat_tells_the_lead_at_once(floor: Floor, clock: ManualClock) -> None:
+    customer = await create_customer(tier=CustomerTier.PROFESSIONAL)
+    ticket = await create_ticket(
+        customer, clock, subject="Site down", description="My lawyer will hear about this"
+    )
+    assert await triage_ticket(floor.intake, ticket.id)
+    clock.advance(seconds=30)
+    await floor.deliver(clock)
+    await floor.deliver(clock)
+    assert [(to, "legal threat" in s) for to, s in floor.mailed()] == [(floor.lead.email, True)]
