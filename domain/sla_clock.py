@@ -198,7 +198,7 @@ def meet(clock: Clock, calendar: Calendar, now: datetime, cause: str) -> tuple[C
         return clock, []
     banked, missed = _breach_unswept(_bank(clock, calendar, now), clock, cause)
     met = _cleared(banked, state=ClockState.MET, running_since=None, met_at=now)
-    met = replace(met, status=status_at(met, met.elapsed_seconds))
+    met = replace(met, status=status_at(met, met.elapsed_seconds), due_at=clock.due_at)
     late = met.status == SlaStatus.BREACHED
     return met, [*missed, _entry("sla.met", met, cause, late=late)]
 

@@ -26,7 +26,9 @@ class SlaClock:
     applies: bool = strawberry.field(description="False: no SLA; `reason` says why.")
     reason: str | None
     status: SlaStatus
-    due_at: datetime | None = strawberry.field(description="Null while paused or without SLA.")
+    due_at: datetime | None = strawberry.field(
+        description="The deadline (kept once met); null while paused or without SLA."
+    )
     percent_elapsed: float | None
     elapsed_seconds: float = strawberry.field(description="Business seconds counted so far.")
     remaining_seconds: float | None = strawberry.field(description="Negative once breached.")
@@ -99,7 +101,7 @@ def _start(view: View, ticket_created: datetime) -> SlaTimelineEntry:
         target=view.target,
         cause="ticket created" if view.applies else view.note,
         percent=None,
-        due_at=view.due_at if view.period == 1 and view.met_at is None else None,
+        due_at=None,
         actor_role="SYSTEM",
     )
 
