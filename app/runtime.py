@@ -22,6 +22,7 @@ from taskiq.schedule_sources import LabelScheduleSource
 from adapters.notifiers import SlackWebhookNotifier, SmtpNotifier
 from app import database
 from app.intake_wiring import intake_factory, warm_up
+from app.outbox_relay import build_event_bus, relaying
 from app.settings import Settings, SettingsError
 from domain.enums import NotificationChannel
 from domain.notifications import RetryPolicy
@@ -171,6 +172,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
     the_clock = clock or SystemClock()
     intake = intake_factory(settings, the_clock)
     tasks = build_tasks(settings, intake)
+    bus = build_event_bus(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -189,7 +191,9 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
                 "Frontdesk ready: GraphQL at http://%s:%s/graphql", settings.host, settings.port
             )
             try:
-                yield
+                async with relaying(database_url, bus, the_clock):
+                    yield
+                await bus.close()
             finally:
                 if scheduler is not None:
                     scheduler.cancel()
@@ -203,5 +207,6 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         token_cache_seconds=settings.token_cache_seconds,
         intake=intake(),
         triage=tasks.triage,
+        bus=bus,
         lifespan=lifespan,
     )

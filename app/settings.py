@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     management_emails: str = Field(default="", description="Comma-separated addresses.")
+    # Live updates: the Redis stream the outbox relay publishes committed events to.
+    event_stream: str = Field(default="frontdesk:events", min_length=1, max_length=100)
 
     @field_validator("database_url")
     @classmethod

@@ -1,9 +1,9 @@
 """What the domain needs from outside, as protocols; adapters implement them."""
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -64,3 +64,54 @@ class Notifier(Protocol):
     async def send(self, message: OutgoingMessage) -> None:
         """Deliver, or raise: the notification outbox retries with backoff on any error."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """One committed ticket event, as the event bus carries it to subscribers."""
+
+    event_id: int
+    ticket_id: int
+    kind: str
+    data: dict[str, Any]
+    actor_role: str
+    actor_id: int | None
+    created_at: datetime
+    # The ticket's scope when the event was published: who may see it.
+    customer_id: int | None = None
+    team_id: int | None = None
+    assignee_id: int | None = None
+    category_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """An event with its position on the bus; a subscriber resumes after a position."""
+
+    position: str
+    event: DomainEvent
+
+
+class ResumeTooOld(Exception):
+    """The position to resume after is older than what the bus still keeps."""
+
+
+class EventBus(Protocol):
+    """Committed events, in the order the outbox relay published them.
+
+    In-process for the embedded default, Redis Streams in production.
+    """
+
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Append in order. An event whose ``event_id`` was published before is skipped,
+        so a relay that publishes again after a crash never duplicates one. Raises
+        when the bus is unavailable (the outbox keeps the events)."""
+        ...
+
+    def read(self, after: str | None) -> AsyncIterator[Delivered]:
+        """Everything after position ``after`` (None: from now on), then each new event
+        as it comes, until the consumer stops. Raises ``ResumeTooOld`` when ``after``
+        is older than the bus keeps."""
+        ...
+
+    async def close(self) -> None: ...

@@ -19,7 +19,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from domain import health
-from domain.ports import Clock, TriageQueue
+from domain.ports import Clock, EventBus, TriageQueue
 from domain.triage import Intake
 from gql import fast_post
 from gql.auth import PrincipalCache, authenticate
@@ -90,11 +90,14 @@ def build_app(
     triage: TriageQueue | None = None,
     graphiql: bool = True,
     token_cache_seconds: float = 0,
+    bus: EventBus | None = None,
     lifespan: Callable[[Starlette], contextlib.AbstractAsyncContextManager[Any]] | None = None,
 ) -> Starlette:
     principals = PrincipalCache(token_cache_seconds)
     view = FrontdeskGraphQL(
         schema,
+        principals=principals,
+        bus=bus,
         clock=clock,
         intake=intake or Intake(clock),
         triage=triage,

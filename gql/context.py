@@ -25,7 +25,7 @@ from domain.models import (
     TicketEvent,
     TriageRecord,
 )
-from domain.ports import Clock, SystemClock, TriageQueue
+from domain.ports import Clock, EventBus, SystemClock, TriageQueue
 from domain.triage import Intake
 
 
@@ -70,6 +70,9 @@ class Context:
     intake: Intake
     triage: TriageQueue | None = None
     response: Any = None
+    bus: EventBus | None = None
+    connection_params: Any = None
+    """What a WebSocket client sent in connection_init (its token, for one)."""
 
 
 Info = StrawberryInfo[Context, None]

@@ -1,6 +1,7 @@
 """The schema as a table of contents: one line per root field, grouped by capability."""
 
 import logging
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
@@ -32,6 +33,7 @@ from gql.types.directory import (
     TeamPayload,
     Viewer,
 )
+from gql.types.live import TicketUpdate
 from gql.types.queues import QueueEntry
 from gql.types.routing import RoutingRule, RoutingRulePayload
 from gql.types.sla import EscalationPayload
@@ -45,7 +47,7 @@ from gql.types.sla_setup import (
     SlaTierMultiplierPayload,
 )
 from gql.types.tickets import AddMessagePayload, Message, Ticket, TicketConnection, TicketPayload
-from resolvers import directory, routing, sla, tickets, triage
+from resolvers import directory, live, routing, sla, tickets, triage
 from resolvers import sla_setup as sla_admin
 
 log = logging.getLogger("frontdesk.graphql.requests")
@@ -141,6 +143,21 @@ class Mutation:
     set_customer_tier: CustomerPayload = strawberry.mutation(resolver=sla_admin.set_customer_tier)
 
 
+@strawberry.type
+class Subscription:
+    """Over WebSocket (graphql-transport-ws or graphql-ws), token in connection_init."""
+
+    ticket_updates: AsyncGenerator[TicketUpdate, None] = strawberry.subscription(
+        resolver=live.ticket_updates
+    )
+    queue_updates: AsyncGenerator[TicketUpdate, None] = strawberry.subscription(
+        resolver=live.queue_updates
+    )
+    sla_updates: AsyncGenerator[TicketUpdate, None] = strawberry.subscription(
+        resolver=live.sla_updates
+    )
+
+
 class FrontdeskSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Client mistakes are answers, not server errors: log them at DEBUG only.
@@ -154,6 +171,7 @@ class FrontdeskSchema(strawberry.Schema):
 schema = FrontdeskSchema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[Ticket, Message, Customer, Agent, Team, Category, RoutingRule],
     extensions=[
         lambda: ParserCache(maxsize=512),

@@ -19,13 +19,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET, UnsetType
 
 from domain.access import Principal
-from domain.ports import Clock, TriageQueue
+from domain.ports import Clock, EventBus, TriageQueue
 from domain.triage import Intake
+from gql.auth import PrincipalCache, authenticate
 from gql.context import Context, Loaders
 
 
@@ -52,12 +55,32 @@ class FrontdeskGraphQL(GraphQL[Context, None]):
         clock: Clock,
         intake: Intake,
         triage: TriageQueue | None,
+        principals: PrincipalCache,
+        bus: EventBus | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.clock = clock
         self.intake = intake
         self.triage = triage
+        self.principals = principals
+        self.bus = bus
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate in connection_init: ``{"Authorization": "Bearer <token>"}`` (or
+        the handshake's own Authorization header). No valid token: closed with 4403."""
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        given = {str(k).lower(): v for k, v in params.items()}
+        header = given.get("authorization") or context.request.headers.get("authorization")
+        principal, error = await authenticate(
+            header if isinstance(header, str) else None, self.principals
+        )
+        if principal is None or error:
+            raise ConnectionRejectionError({"message": error or "A token is required."})
+        context.principal = principal
+        context.loaders = Loaders(include_internal=principal.sees_internal_notes, clock=self.clock)
+        unset: UnsetType = UNSET
+        return unset
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         principal: Principal | None = request.scope.get("frontdesk.principal")
@@ -70,6 +93,7 @@ class FrontdeskGraphQL(GraphQL[Context, None]):
             intake=self.intake,
             triage=self.triage,
             response=response,
+            bus=self.bus,
         )
 
     def encode_json(self, data: object) -> bytes:

@@ -111,7 +111,8 @@ class Message(Model):
 class TicketEvent(Model):
     """Append-only: who changed what, when. Written in the change's transaction.
 
-    This table becomes the event outbox (``published_at``) when live updates land.
+    It is also the event outbox: the relay (``domain.outbox``) publishes committed
+    rows to the event bus and stamps ``published_at``.
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -125,6 +126,7 @@ class TicketEvent(Model):
     actor_token_id = fields.IntField(null=True)
     data: Any = fields.JSONField(default=dict)
     created_at = fields.DatetimeField()
+    published_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "ticket_event"

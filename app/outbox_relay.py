@@ -1,0 +1,94 @@
+"""Runs the outbox relay in an API process: wakes on PostgreSQL NOTIFY, publishes.
+
+The relay sleeps on a dedicated connection LISTENing to ``frontdesk_outbox`` (a
+trigger notifies when events commit) and polls every ``poll_seconds`` as well, in
+case a notification was missed while the connection was being re-established.
+While the bus is unavailable it backs off and retries; the events wait in the
+outbox. Every API process runs one; the advisory lock in ``domain.outbox`` lets
+one publish at a time.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import asyncpg
+
+from adapters.event_bus_memory import InProcessEventBus
+from adapters.event_bus_redis import RedisStreamEventBus
+from app import database
+from app.settings import Settings
+from domain.outbox import relay_all
+from domain.ports import Clock, EventBus
+
+log = logging.getLogger("frontdesk.outbox")
+CHANNEL = "frontdesk_outbox"
+
+
+def build_event_bus(settings: Settings) -> EventBus:
+    """Redis Streams when REDIS_URL is set (every API process sees every event), else
+    in-process (the embedded default: one process)."""
+    if settings.redis_url:
+        return RedisStreamEventBus.from_url(settings.redis_url, stream=settings.event_stream)
+    return InProcessEventBus()
+
+
+class OutboxRelay:
+    def __init__(
+        self, database_url: str, bus: EventBus, clock: Clock, poll_seconds: float = 1.0
+    ) -> None:
+        self._url = database_url
+        self._bus = bus
+        self._clock = clock
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+
+    def _notified(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        try:
+            conn = await asyncpg.connect(**database.credentials(self._url))
+            await conn.add_listener(CHANNEL, self._notified)
+            return conn
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("Outbox relay cannot LISTEN (%s); polling until it can", exc)
+            return None
+
+    async def run(self) -> None:
+        listener: asyncpg.Connection | None = None
+        backoff = 0.5
+        try:
+            while True:
+                if listener is None or listener.is_closed():
+                    listener = await self._listen()
+                self._wake.clear()
+                try:
+                    await relay_all(self._bus, self._clock.now())
+                    backoff = 0.5
+                except Exception as exc:  # noqa: BLE001  (bus or database down: retry, keep events)
+                    log.warning(
+                        "Outbox relay: publishing failed (%s); retrying in %.1f s", exc, backoff
+                    )
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10.0)
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._poll)
+        finally:
+            if listener is not None and not listener.is_closed():
+                await listener.close()
+
+
+@contextlib.asynccontextmanager
+async def relaying(database_url: str, bus: EventBus, clock: Clock) -> AsyncIterator[OutboxRelay]:
+    """The relay running in the background for the life of the block."""
+    relay = OutboxRelay(database_url, bus, clock)
+    task = asyncio.create_task(relay.run(), name="frontdesk-outbox-relay")
+    try:
+        yield relay
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,73 @@
+"""A real server for WebSocket tests: uvicorn on an ephemeral port, in the test's
+event loop (so it shares the database pool), with the outbox relay running."""
+
+import asyncio
+import contextlib
+import json
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+
+from adapters.event_bus_memory import InProcessEventBus
+from app.outbox_relay import OutboxRelay
+from domain.ports import Clock
+from domain.triage import Intake
+from gql.app import build_app
+from tests.api.conftest import MAX_BODY
+
+
+@dataclass
+class LiveServer:
+    url: str
+    bus: InProcessEventBus
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextlib.asynccontextmanager
+async def live_server(database_url: str, clock: Clock) -> AsyncIterator[LiveServer]:
+    bus = InProcessEventBus()
+    app = build_app(clock=clock, max_body_bytes=MAX_BODY, intake=Intake(clock), bus=bus)
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    relay = asyncio.create_task(OutboxRelay(database_url, bus, clock, poll_seconds=0.2).run())
+    async with asyncio.timeout(10):
+        while True:  # uvicorn offers no event to wait on
+            if server.started:
+                break
+            await asyncio.sleep(0.01)
+    try:
+        yield LiveServer(f"ws://127.0.0.1:{port}/graphql", bus)
+    finally:
+        relay.cancel()
+        server.should_exit = True
+        await serving
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay
+
+
+@contextlib.asynccontextmanager
+async def transport_ws(url: str, params: dict[str, Any] | None) -> AsyncIterator[ClientConnection]:
+    """A graphql-transport-ws connection, initialised (acknowledged) when it opens."""
+    async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+        await ws.send(json.dumps({"type": "connection_init", "payload": params or {}}))
+        yield ws
+
+
+async def receive(ws: ClientConnection, seconds: float = 5) -> dict[str, Any]:
+    async with asyncio.timeout(seconds):
+        while True:
+            message: dict[str, Any] = json.loads(await ws.recv())
+            if message.get("type") not in ("ping", "pong", "ka"):
+                return message

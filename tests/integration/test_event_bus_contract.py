@@ -1,0 +1,405 @@
+"""The ``EventBus`` contract, run against the in-process bus and the Redis stream bus.
+
+Every read is bounded by ``asyncio.timeout`` so a broken adapter fails fast
+instead of hanging the run.
+"""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from adapters.event_bus_memory import InProcessEventBus
+from adapters.event_bus_redis import RedisStreamEventBus
+from domain.ports import Delivered, DomainEvent, EventBus, ResumeTooOld
+
+START = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+
+
+def event(event_id: int) -> DomainEvent:
+    return DomainEvent(
+        event_id=event_id,
+        ticket_id=100 + event_id % 3,
+        kind="message_added",
+        data={"n": event_id, "text": "héllo", "tags": ["a", 1, None]},
+        actor_role="agent" if event_id % 2 else "system",
+        actor_id=7 if event_id % 2 else None,
+        created_at=START + timedelta(seconds=event_id),
+    )
+
+
+def events(*ids: int) -> list[DomainEvent]:
+    return [event(i) for i in ids]
+
+
+class Buses:
+    """Makes buses of one kind for one test (Redis ones share a fresh stream), and
+    cleans up after it. ``origin`` is the position before the first event."""
+
+    def __init__(self, client: Redis | None) -> None:
+        self.kind = "memory" if client is None else "redis"
+        self.origin = "0" if client is None else "0-0"
+        self.client = client
+        self.stream = f"frontdesk:test:events:{uuid.uuid4().hex}"
+        self.made: list[EventBus] = []
+
+    def make(self, small: bool = False, on: Redis | None = None) -> EventBus:
+        """``small`` keeps only 5 events (exact trimming); ``on`` is another Redis client."""
+        bus: EventBus
+        if self.client is None:
+            bus = InProcessEventBus(keep=5 if small else 10_000)
+        elif small:
+            bus = RedisStreamEventBus(
+                on or self.client, self.stream, 5, 200, approximate=False, count=2
+            )
+        else:
+            bus = RedisStreamEventBus(on or self.client, self.stream, block_ms=200)
+        self.made.append(bus)
+        return bus
+
+    async def close(self) -> None:
+        for bus in self.made:
+            await bus.close()
+        if self.client is not None:
+            seen = [key async for key in self.client.scan_iter(match=f"{self.stream}:seen:*")]
+            await self.client.delete(self.stream, *seen)
+            await self.client.aclose()
+
+
+class Reader:
+    """Iterates ``bus.read(after)`` in a task, pausing ``delay`` seconds after each event."""
+
+    def __init__(self, bus: EventBus, after: str | None, delay: float = 0.0) -> None:
+        self.got: list[Delivered] = []
+        self._delay = delay
+        self.task = asyncio.create_task(self._run(bus.read(after)))
+
+    async def _run(self, iterator: AsyncIterator[Delivered]) -> None:
+        async for delivered in iterator:
+            self.got.append(delivered)
+            if self._delay:
+                await asyncio.sleep(self._delay)
+
+    @property
+    def ids(self) -> list[int]:
+        return [d.event.event_id for d in self.got]
+
+    async def wait_for(self, count: int, seconds: float = 5.0) -> None:
+        async with asyncio.timeout(seconds):
+            while len(self.got) < count:
+                if self.task.done():
+                    self.task.result()
+                    raise AssertionError(f"the reader stopped after {self.ids}")
+                await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        self.task.cancel()
+        done, _ = await asyncio.wait({self.task}, timeout=5)
+        assert done, "the reader ignored its cancellation"
+
+
+async def first(bus: EventBus, after: str | None) -> Delivered:
+    async with asyncio.timeout(5):
+        return await anext(aiter(bus.read(after)))
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def bus_kind(request: pytest.FixtureRequest) -> str | None:
+    """None for in-process, else the Redis URL (asked for only then: memory needs no Redis)."""
+    if request.param == "memory":
+        return None
+    url: str = request.getfixturevalue("redis_url")
+    return url
+
+
+@pytest.fixture
+async def buses(bus_kind: str | None) -> AsyncIterator[Buses]:
+    made = Buses(None if bus_kind is None else Redis.from_url(bus_kind))
+    yield made
+    await made.close()
+
+
+@pytest.fixture
+async def redis_buses(redis_url: str) -> AsyncIterator[Buses]:
+    made = Buses(Redis.from_url(redis_url))
+    yield made
+    await made.close()
+
+
+async def test_read_from_now_sees_only_later_events(buses: Buses) -> None:
+    bus = buses.make()
+    await bus.publish(events(1, 2, 3))
+    reader = Reader(bus, None)
+    # "now" is fixed when the read starts; publish until the reader sees something
+    next_id = 4
+    async with asyncio.timeout(5):
+        while not reader.got:
+            await bus.publish(events(next_id))
+            next_id += 1
+            await asyncio.sleep(0.05)
+    await bus.publish(events(next_id, next_id + 1))
+    await reader.wait_for(len(range(reader.ids[0], next_id + 2)))
+    await reader.stop()
+    assert reader.ids[0] >= 4
+    assert reader.ids == list(range(reader.ids[0], next_id + 2))
+    if buses.kind == "memory":
+        assert reader.ids[0] == 4  # the in-process bus fixes "now" at the call
+
+
+async def test_read_after_a_position_replays_then_follows(buses: Buses) -> None:
+    bus = buses.make()
+    await bus.publish(events(1, 2, 3, 4, 5))
+    everything = Reader(bus, buses.origin)
+    await everything.wait_for(5)
+    assert everything.ids == [1, 2, 3, 4, 5]
+    assert [d.event for d in everything.got] == events(1, 2, 3, 4, 5)  # survives the trip
+    positions = [d.position for d in everything.got]
+    assert len(set(positions)) == 5
+
+    resumed = Reader(bus, positions[1])
+    await resumed.wait_for(3)
+    await bus.publish(events(6, 7))
+    await resumed.wait_for(5)
+    await everything.wait_for(7)
+    await asyncio.sleep(0.1)
+    await resumed.stop()
+    await everything.stop()
+    assert resumed.ids == [3, 4, 5, 6, 7]
+    assert [d.position for d in resumed.got] == [d.position for d in everything.got[2:]]
+
+
+async def test_a_position_past_the_newest_waits_for_new_events(buses: Buses) -> None:
+    bus = buses.make()
+    await bus.publish(events(1))
+    last = (await first(bus, buses.origin)).position
+    reader = Reader(bus, last)
+    await asyncio.sleep(0.1)
+    assert reader.got == []
+    await bus.publish(events(2))
+    await reader.wait_for(1)
+    await reader.stop()
+    assert reader.ids == [2]
+
+
+async def test_publishing_an_event_again_delivers_it_once(buses: Buses) -> None:
+    bus = buses.make()
+    await bus.publish(events(1, 2, 3))
+    await bus.publish(events(2, 3, 4))
+    await bus.publish(events(4, 5, 5))
+    await bus.publish([])
+    reader = Reader(bus, buses.origin)
+    await reader.wait_for(5)
+    await bus.publish(events(1, 6))
+    await reader.wait_for(6)
+    await asyncio.sleep(0.1)
+    await reader.stop()
+    assert reader.ids == [1, 2, 3, 4, 5, 6]
+
+
+async def test_concurrent_readers_each_get_every_event_in_the_same_order(buses: Buses) -> None:
+    bus = buses.make()
+    one, two = Reader(bus, buses.origin), Reader(bus, buses.origin)
+    for batch in ([1], [2, 3, 4], [5], [6, 7, 8, 9, 10], [11, 12]):
+        await bus.publish(events(*batch))
+        await asyncio.sleep(0)
+    await one.wait_for(12)
+    await two.wait_for(12)
+    await one.stop()
+    await two.stop()
+    assert one.ids == list(range(1, 13))
+    assert [d.position for d in one.got] == [d.position for d in two.got]
+
+
+async def test_a_slow_reader_holds_up_neither_publish_nor_a_fast_reader(buses: Buses) -> None:
+    bus = buses.make()
+    slow = Reader(bus, buses.origin, delay=0.5)
+    fast = Reader(bus, buses.origin)
+    async with asyncio.timeout(1):
+        for i in range(1, 11):
+            await bus.publish(events(i))
+    await fast.wait_for(10, seconds=2)
+    assert len(slow.got) <= 2
+    await slow.stop()
+    await fast.stop()
+    assert fast.ids == list(range(1, 11))
+
+
+async def test_resuming_after_a_trimmed_position_raises(buses: Buses) -> None:
+    bus = buses.make(small=True)  # keeps 5
+    await bus.publish(events(1, 2, 3))
+    early = Reader(bus, buses.origin)
+    await early.wait_for(3)
+    await early.stop()
+    p1, p2, p3 = (d.position for d in early.got)
+    await bus.publish(events(4, 5, 6, 7, 8))  # 1, 2 and 3 are gone
+
+    for lost in (buses.origin, p1, p2):
+        with pytest.raises(ResumeTooOld):
+            await first(bus, lost)
+    # after the last trimmed one nothing is missing
+    reader = Reader(bus, p3)
+    await reader.wait_for(5)
+    await reader.stop()
+    assert reader.ids == [4, 5, 6, 7, 8]
+
+
+async def test_a_reader_overtaken_by_trimming_raises_instead_of_skipping(buses: Buses) -> None:
+    bus = buses.make(small=True)
+    await bus.publish(events(1, 2))
+    slow = Reader(bus, buses.origin, delay=0.3)
+    await slow.wait_for(1)
+    await bus.publish(events(3, 4, 5, 6, 7, 8))  # trims 1, 2 and 3
+    async with asyncio.timeout(5):
+        with pytest.raises(ResumeTooOld):
+            await slow.task
+    assert slow.ids in ([1], [1, 2])
+
+
+@pytest.mark.parametrize("position", ["abc", "", "-1", "1.5", "1-x", "١٢"])
+async def test_a_malformed_position_raises_value_error(buses: Buses, position: str) -> None:
+    bus = buses.make()
+    await bus.publish(events(1))
+    with pytest.raises(ValueError, match="position"):
+        await first(bus, position)
+
+
+@pytest.mark.redis
+async def test_two_redis_buses_on_one_stream_deduplicate_together(
+    redis_buses: Buses, redis_url: str
+) -> None:
+    decoding = Redis.from_url(redis_url, decode_responses=True)  # either kind of client works
+    try:
+        one, two = redis_buses.make(), redis_buses.make(on=decoding)
+        await one.publish(events(1, 2))
+        await two.publish(events(2, 3))
+        await two.publish(events(1))
+        readers = [Reader(one, redis_buses.origin), Reader(two, redis_buses.origin)]
+        for reader in readers:
+            await reader.wait_for(3)
+        await asyncio.sleep(0.1)
+        for reader in readers:
+            await reader.stop()
+            assert reader.ids == [1, 2, 3]
+            assert [d.event for d in reader.got] == events(1, 2, 3)
+    finally:
+        await decoding.aclose()
+
+
+@pytest.mark.redis
+async def test_a_redis_reader_survives_a_dropped_connection(
+    redis_buses: Buses, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    buses = redis_buses
+    name = f"frontdesk-test-{uuid.uuid4().hex[:12]}"
+    # no retries in redis-py itself, so the bus's own recovery is what is tested
+    reader_client = Redis.from_url(redis_url, client_name=name, retry=Retry(NoBackoff(), 0))
+    assert buses.client is not None
+    admin = buses.client
+
+    async def kill_reader_connections() -> int:
+        clients = await admin.client_list()
+        ids = [c["id"] for c in clients if c.get("name") == name]
+        for client_id in ids:
+            await admin.client_kill_filter(_id=client_id)
+        return len(ids)
+
+    try:
+        publisher, listener = buses.make(), buses.make(on=reader_client)
+        await publisher.publish(events(1, 2, 3))
+        caplog.set_level(logging.WARNING, logger="frontdesk.event_bus")
+        reader = Reader(listener, buses.origin)
+        await reader.wait_for(3)
+        await asyncio.sleep(0.1)  # blocked in XREAD now
+        assert await kill_reader_connections() >= 1
+        await publisher.publish(events(4, 5, 6))
+        await reader.wait_for(6)
+        await asyncio.sleep(0.1)
+        assert await kill_reader_connections() >= 1
+        await asyncio.sleep(0.1)
+        await publisher.publish(events(7))
+        await reader.wait_for(7)
+        await asyncio.sleep(0.1)
+        await reader.stop()
+        assert reader.ids == [1, 2, 3, 4, 5, 6, 7]
+        assert any("event bus read failed" in r.getMessage() for r in caplog.records)
+    finally:
+        await reader_client.aclose()
+
+
+async def test_close_ends_readers(buses: Buses) -> None:
+    bus = buses.make()
+    reader = Reader(bus, None)
+    await asyncio.sleep(0.05)
+    await bus.close()
+    async with asyncio.timeout(2):
+        await reader.task
+    assert reader.got == []
+
+
+async def test_publishing_to_an_unreachable_redis_raises() -> None:
+    client = Redis.from_url(
+        "redis://127.0.0.1:1/0", retry=Retry(NoBackoff(), 0), socket_connect_timeout=1
+    )
+    bus = RedisStreamEventBus(client)
+    with pytest.raises(RedisConnectionError):
+        await bus.publish(events(1))
+    await bus.close()
+    await client.aclose()
+
+
+@pytest.mark.redis
+async def test_a_bus_from_url_closes_its_own_client(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stream = f"frontdesk:test:events:{uuid.uuid4().hex}"
+    bus = RedisStreamEventBus.from_url(redis_url, stream=stream, maxlen=10)
+    client = bus._client
+    closed: list[bool] = []
+    original = client.aclose
+
+    async def aclose() -> None:
+        closed.append(True)
+        await original()
+
+    monkeypatch.setattr(client, "aclose", aclose)
+    await bus.publish(events(1))
+    await bus.close()
+    assert closed == [True]
+    with pytest.raises(RuntimeError, match="closed"):
+        await bus.publish(events(2))
+    other = Redis.from_url(redis_url)
+    await other.delete(stream, f"{stream}:seen:1")
+    await other.aclose()
+
+
+@pytest.mark.redis
+async def test_a_redis_reader_stops_even_when_redis_py_loses_the_cancellation(
+    redis_buses: Buses, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = Redis.from_url(redis_url)
+    real_xread = client.xread
+
+    async def swallowing_xread(*args: object, **kwargs: object) -> object:
+        try:
+            return await real_xread(*args, **kwargs)  # type: ignore[arg-type]
+        except asyncio.CancelledError:
+            return []  # as Python 3.11's wait_for does when the send had just completed
+
+    monkeypatch.setattr(client, "xread", swallowing_xread)
+    try:
+        bus = redis_buses.make(on=client)
+        await bus.publish(events(1))
+        reader = Reader(bus, redis_buses.origin)
+        await reader.wait_for(1)
+        await asyncio.sleep(0.05)  # blocked in XREAD now
+        await reader.stop()
+        assert reader.task.cancelled()
+    finally:
+        await client.aclose()
