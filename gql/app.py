@@ -91,6 +91,8 @@ def build_app(
     graphiql: bool = True,
     token_cache_seconds: float = 0,
     bus: EventBus | None = None,
+    ws_ping_seconds: float = 15.0,
+    ws_init_seconds: float = 5.0,
     lifespan: Callable[[Starlette], contextlib.AbstractAsyncContextManager[Any]] | None = None,
 ) -> Starlette:
     principals = PrincipalCache(token_cache_seconds)
@@ -98,6 +100,8 @@ def build_app(
         schema,
         principals=principals,
         bus=bus,
+        ping_seconds=ws_ping_seconds,
+        init_seconds=ws_init_seconds,
         clock=clock,
         intake=intake or Intake(clock),
         triage=triage,

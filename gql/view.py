@@ -11,6 +11,7 @@
 """
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -21,6 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.schema.base import BaseSchema
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
@@ -30,6 +32,7 @@ from domain.ports import Clock, EventBus, TriageQueue
 from domain.triage import Intake
 from gql.auth import PrincipalCache, authenticate
 from gql.context import Context, Loaders
+from gql.ws import PingingTransportWSHandler, TimedGraphQLWSHandler
 
 
 class MutationOverGet(Exception):
@@ -48,18 +51,32 @@ class TextFrames(ASGIWebSocketAdapter):
 
 class FrontdeskGraphQL(GraphQL[Context, None]):
     websocket_adapter_class = TextFrames
+    graphql_transport_ws_handler_class = PingingTransportWSHandler
+    graphql_ws_handler_class = TimedGraphQLWSHandler
 
     def __init__(
         self,
-        *args: Any,
+        schema: BaseSchema,
+        *,
         clock: Clock,
         intake: Intake,
         triage: TriageQueue | None,
         principals: PrincipalCache,
         bus: EventBus | None = None,
+        ping_seconds: float = 15.0,
+        init_seconds: float = 5.0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
+        """``ping_seconds``: how often the server pings (both protocols);
+        ``init_seconds``: how long a client may take to send connection_init."""
+        super().__init__(
+            schema,
+            keep_alive=True,
+            keep_alive_interval=ping_seconds,
+            connection_init_wait_timeout=timedelta(seconds=init_seconds),
+            **kwargs,
+        )
+        self.ping_seconds = ping_seconds
         self.clock = clock
         self.intake = intake
         self.triage = triage

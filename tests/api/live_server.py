@@ -34,9 +34,18 @@ def _free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def live_server(database_url: str, clock: Clock) -> AsyncIterator[LiveServer]:
+async def live_server(
+    database_url: str, clock: Clock, *, ws_ping_seconds: float = 15, ws_init_seconds: float = 5
+) -> AsyncIterator[LiveServer]:
     bus = InProcessEventBus()
-    app = build_app(clock=clock, max_body_bytes=MAX_BODY, intake=Intake(clock), bus=bus)
+    app = build_app(
+        clock=clock,
+        max_body_bytes=MAX_BODY,
+        intake=Intake(clock),
+        bus=bus,
+        ws_ping_seconds=ws_ping_seconds,
+        ws_init_seconds=ws_init_seconds,
+    )
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)

@@ -16,10 +16,11 @@ import httpx
 import pytest
 from starlette.routing import Mount, Route, WebSocketRoute
 
+from domain.enums import Role
 from gql.app import build_app
 from tests.api.conftest import MAX_BODY
 from tests.api.refusals import CREATE, TEXT, open_desk, plain, ticket_row
-from tests.factories import ManualClock, row_counts
+from tests.factories import ManualClock, row_counts, token_for
 
 
 def bearer(token: str, **headers: str) -> dict[str, str]:
@@ -288,7 +289,8 @@ async def test_the_websocket_speaks_graphql_transport_ws_in_text_frames(db: str)
         "subprotocol": "graphql-transport-ws",
         "headers": [],
     }
-    await socket.send({"type": "connection_init"})
+    token = await token_for(Role.ADMIN)
+    await socket.send({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
     assert await socket.receive() == {"type": "websocket.send", "text": '{"type":"connection_ack"}'}
     await socket.send({"type": "subscribe", "id": "1", "payload": {"query": "{ __typename }"}})
     next_frame = await socket.receive()
