@@ -26,10 +26,18 @@ async def _following(info: Info, after: str | None) -> AsyncIterator[Delivered]:
     bus = info.context.bus
     if bus is None:
         raise InvalidInput("Live updates are not available on this server.")
+    started = False
     try:
         async for delivered in bus.read(after):
+            started = True
             yield delivered
     except ResumeTooOld:
+        if started or after is None:  # a consumer too slow for the bus's retention
+            raise InvalidInput(
+                "This subscription fell further behind than the server keeps; subscribe "
+                "again with `after` set to the last position you processed.",
+                field="after",
+            ) from None
         raise InvalidInput(
             "That position is older than the server keeps; load the current state, then "
             "subscribe without `after`.",

@@ -148,3 +148,15 @@ async def test_the_legacy_graphql_ws_protocol_works_too(
     assert got["type"] == "data"
     update = got["payload"]["data"]["queueUpdates"]
     assert (update["kind"], update["ticketId"]) == ("ticket.created", gid("Ticket", ticket.id))
+
+
+async def test_a_position_the_server_never_gave_is_refused(
+    server: LiveServer, clock: ManualClock
+) -> None:
+    ticket = await create_ticket(await create_customer(), clock)
+    token = await token_for(Role.ADMIN)
+    async with transport_ws(server.url, bearer(token)) as ws:
+        await subscribe(ws, TICKET, {"id": gid("Ticket", ticket.id), "after": "yesterday"})
+        got = await receive(ws)
+    [error] = got["payload"]["errors"]
+    assert (error["extensions"]["code"], error["extensions"]["field"]) == ("INVALID_INPUT", "after")
