@@ -1,24 +1,33 @@
 """The ``EventBus`` port inside one process: the embedded default.
 
-Positions are increasing integers as strings ("1", "2", ...), counted from the
-start of the process: they mean nothing to another process or after a restart.
+Positions are "<run>.<n>": the run is drawn when the process starts and n counts
+from 1, so a position from before a restart is recognised as such (and refused
+with ``ResumeTooOld``) instead of silently meaning a different event. "0" is the
+start of what is kept.
 The bus keeps the last ``keep`` events; a reader resumes from any position
 still kept, and one that falls further behind than that gets ``ResumeTooOld``
 rather than a silent gap.
 """
 
 import asyncio
+import re
+import secrets
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 
 from domain.ports import Delivered, DomainEvent, ResumeTooOld
 
+_POSITION = re.compile(r"([0-9a-f]{8})\.([0-9]{1,18})")
 
-def parse_position(after: str) -> int:
-    """An in-process position, or ValueError saying what one looks like."""
-    if not (after.isascii() and after.isdigit()):
-        raise ValueError(f"Invalid event position {after!r}: expected a whole number like '42'")
-    return int(after)
+
+def parse_position(after: str) -> tuple[str, int]:
+    """(run, number) of an in-process position, or ValueError saying what one looks like."""
+    if after == "0":
+        return "", 0
+    found = _POSITION.fullmatch(after)
+    if found is None:
+        raise ValueError(f"Invalid event position {after!r}: expected one like '1f2e3d4c.42'")
+    return found.group(1), int(found.group(2))
 
 
 class InProcessEventBus:
@@ -27,10 +36,10 @@ class InProcessEventBus:
     Publishing appends and wakes the readers; it never waits for one. Each reader
     walks the shared buffer by position at its own pace.
 
-    Deduplication by ``event_id`` remembers the ids still in the buffer, plus the
-    highest id that has left it: an event with an id at or below that one is taken
-    as published before. This relies on the outbox relay publishing in increasing
-    ``event_id`` order (it does: it relays by id), so memory stays bounded by ``keep``.
+    Deduplication by ``event_id`` remembers the ids still in the buffer: the outbox
+    relay only ever publishes again what it published moments before (a crash
+    between publishing and stamping). Ids are not assumed to arrive in order: a
+    transaction may commit a lower id after higher ones were published.
     """
 
     def __init__(self, keep: int = 10_000) -> None:
@@ -41,7 +50,7 @@ class InProcessEventBus:
         self._ids: set[int] = set()
         self._last = 0  # position of the newest event, 0 before any
         self._evicted_through = 0  # position of the newest event no longer kept
-        self._evicted_max_id: int | None = None
+        self._run = secrets.token_hex(4)
         self._wakeup = asyncio.Event()
         self._closed = False
 
@@ -53,23 +62,19 @@ class InProcessEventBus:
             if self._was_published(event.event_id):
                 continue
             self._last += 1
-            self._buffer.append(Delivered(position=str(self._last), event=event))
+            position = f"{self._run}.{self._last}"
+            self._buffer.append(Delivered(position=position, event=event))
             self._ids.add(event.event_id)
             added = True
             while len(self._buffer) > self._keep:
                 gone = self._buffer.popleft()
                 self._ids.discard(gone.event.event_id)
-                self._evicted_through = int(gone.position)
-                gone_id = gone.event.event_id
-                if self._evicted_max_id is None or gone_id > self._evicted_max_id:
-                    self._evicted_max_id = gone_id
+                self._evicted_through = parse_position(gone.position)[1]
         if added:
             self._notify()
 
     def _was_published(self, event_id: int) -> bool:
-        if event_id in self._ids:
-            return True
-        return self._evicted_max_id is not None and event_id <= self._evicted_max_id
+        return event_id in self._ids
 
     def _notify(self) -> None:
         wakeup, self._wakeup = self._wakeup, asyncio.Event()
@@ -81,7 +86,9 @@ class InProcessEventBus:
         if after is None:
             cursor = self._last
         else:
-            cursor = parse_position(after)
+            run, cursor = parse_position(after)
+            if run and run != self._run:
+                raise ResumeTooOld("the position is from before the server restarted")
             self._check_kept(cursor)
             cursor = min(cursor, self._last)
         return self._follow(cursor)

@@ -3,7 +3,8 @@
 Positions are stream entry ids ("1718000000000-0"). Needs Redis 6.2 or newer
 (exclusive XRANGE). Entries leave only by MAXLEN trimming, oldest first: an XDEL
 by hand would go unnoticed by readers. On Redis Cluster, give the stream a
-hash tag (``{frontdesk}:events``) so it and its dedupe keys share a slot.
+hash tag (``{frontdesk}:events``) so it and its dedupe keys share a slot. Run Redis
+with ``maxmemory-policy noeviction``: an evicted stream or dedupe key loses events.
 """
 
 import asyncio
@@ -45,11 +46,14 @@ end
 local added = 0
 for i = 2, #KEYS do
   local a = 3 + (i - 2) * 8
-  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ttl) then
+  if redis.call('EXISTS', KEYS[i]) == 0 then
     prev = redis.call('XADD', KEYS[1], 'MAXLEN', mode, maxlen, '*',
       'event_id', ARGV[a + 1], 'ticket_id', ARGV[a + 2], 'kind', ARGV[a + 3],
       'data', ARGV[a + 4], 'actor_role', ARGV[a + 5], 'actor_id', ARGV[a + 6],
       'created_at', ARGV[a + 7], 'scope', ARGV[a + 8], 'prev', prev)
+    -- marked seen only once appended: a failed XADD (e.g. out of memory) leaves the
+    -- event to the relay's retry instead of swallowing it
+    redis.call('SET', KEYS[i], '1', 'EX', ttl)
     added = added + 1
   end
 end
@@ -170,9 +174,10 @@ class RedisStreamEventBus:
         self._closed = False
 
     @classmethod
-    def from_url(cls, url: str, **kw: Any) -> Self:
-        """A bus with a client of its own, which ``close`` closes; ``kw`` as for the bus."""
-        bus = cls(Redis.from_url(url), **kw)
+    def from_url(cls, url: str, max_connections: int | None = None, **kw: Any) -> Self:
+        """A bus with a client of its own, which ``close`` closes; ``kw`` as for the bus.
+        Each waiting reader holds one pooled connection: ``max_connections`` bounds them."""
+        bus = cls(Redis.from_url(url, max_connections=max_connections), **kw)
         bus._owns_client = True
         return bus
 

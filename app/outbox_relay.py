@@ -26,12 +26,25 @@ log = logging.getLogger("frontdesk.outbox")
 CHANNEL = "frontdesk_outbox"
 
 
-def build_event_bus(settings: Settings) -> EventBus:
-    """Redis Streams when REDIS_URL is set (every API process sees every event), else
-    in-process (the embedded default: one process)."""
+READERS_PER_PROCESS = 10_000
+"""Redis connections subscriptions may hold (one per waiting reader, until one reader
+per process fans out to all: the next step of issue 5). Redis allows 10,000 clients
+by default."""
+
+
+def build_event_bus(settings: Settings) -> tuple[EventBus, EventBus]:
+    """(the bus subscriptions read, the bus the relay publishes to). Redis Streams when
+    REDIS_URL is set (every API process sees every event), each with its own client so
+    subscribers waiting on the stream never starve publishing; else one in-process bus
+    (the embedded default: one process)."""
     if settings.redis_url:
-        return RedisStreamEventBus.from_url(settings.redis_url, stream=settings.event_stream)
-    return InProcessEventBus()
+        stream = settings.event_stream
+        readers = RedisStreamEventBus.from_url(
+            settings.redis_url, max_connections=READERS_PER_PROCESS, stream=stream
+        )
+        return readers, RedisStreamEventBus.from_url(settings.redis_url, stream=stream)
+    bus = InProcessEventBus()
+    return bus, bus
 
 
 class OutboxRelay:

@@ -172,7 +172,7 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
     the_clock = clock or SystemClock()
     intake = intake_factory(settings, the_clock)
     tasks = build_tasks(settings, intake)
-    bus = build_event_bus(settings)
+    bus, publisher = build_event_bus(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -191,10 +191,12 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
                 "Frontdesk ready: GraphQL at http://%s:%s/graphql", settings.host, settings.port
             )
             try:
-                async with relaying(database_url, bus, the_clock):
+                async with relaying(database_url, publisher, the_clock):
                     yield
-                await bus.close()
             finally:
+                await bus.close()
+                if publisher is not bus:
+                    await publisher.close()
                 if scheduler is not None:
                     scheduler.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

@@ -4,6 +4,7 @@ Loaders are built per request so one request's cache never serves another
 request (or another principal) stale or forbidden rows.
 """
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +74,9 @@ class Context:
     bus: EventBus | None = None
     connection_params: Any = None
     """What a WebSocket client sent in connection_init (its token, for one)."""
+    recheck: Callable[[], Awaitable[Principal | None]] | None = None
+    """For a WebSocket: the token's principal now (None once revoked), so a long-lived
+    subscription follows revocation and team moves."""
 
 
 Info = StrawberryInfo[Context, None]

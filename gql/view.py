@@ -10,6 +10,7 @@
   (Strawberry sends orjson's bytes as binary frames, which clients reject).
 """
 
+import logging
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -33,6 +34,8 @@ from domain.triage import Intake
 from gql.auth import PrincipalCache, authenticate
 from gql.context import Context, Loaders
 from gql.ws import PingingTransportWSHandler, TimedGraphQLWSHandler
+
+log = logging.getLogger("frontdesk.graphql")
 
 
 class MutationOverGet(Exception):
@@ -89,12 +92,17 @@ class FrontdeskGraphQL(GraphQL[Context, None]):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         given = {str(k).lower(): v for k, v in params.items()}
         header = given.get("authorization") or context.request.headers.get("authorization")
-        principal, error = await authenticate(
-            header if isinstance(header, str) else None, self.principals
-        )
-        if principal is None or error:
+        header = header if isinstance(header, str) else None
+        try:
+            principal, error = await authenticate(header, self.principals)
+        except Exception:  # the token store is down: refuse clearly, log the cause
+            log.exception("token lookup failed on a WebSocket connection")
+            raise ConnectionRejectionError({"message": "Try again shortly."}) from None
+        if principal is None or error or header is None:
             raise ConnectionRejectionError({"message": error or "A token is required."})
         context.principal = principal
+        token = header.partition(" ")[2].strip()
+        context.recheck = lambda: self.principals.principal_for(token)
         context.loaders = Loaders(include_internal=principal.sees_internal_notes, clock=self.clock)
         unset: UnsetType = UNSET
         return unset

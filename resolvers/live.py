@@ -13,7 +13,7 @@ import strawberry
 from domain import access, live, ticket_reads
 from domain.access import Principal, authenticated
 from domain.enums import Role
-from domain.errors import DomainError, Forbidden, InvalidInput, NotFound
+from domain.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from domain.models import Category
 from domain.ports import Delivered, ResumeTooOld
 from gql import ids
@@ -54,6 +54,18 @@ async def _update(info: Info, p: Principal, delivered: Delivered) -> TicketUpdat
     return update(delivered, ticket, with_data=p.is_staff)
 
 
+async def _still(info: Info, p: Principal) -> Principal:
+    """Who the token stands for now: a revoked token ends the subscription, and an
+    agent moved to another team sees what their new team sees."""
+    recheck = info.context.recheck
+    if recheck is None:
+        return p
+    now = await recheck()
+    if now is None:
+        raise Unauthenticated("The token was revoked; sign in again.")
+    return now
+
+
 def _principal(info: Info) -> Principal:
     try:
         return authenticated(info.context.principal)
@@ -71,7 +83,10 @@ async def ticket_updates(
         if await ticket_reads.visible_ticket(p, pk) is None:
             raise NotFound("No such ticket.", field="ticketId")
         async for delivered in _following(info, after):
-            if delivered.event.ticket_id == pk and live.may_see(p, delivered.event):
+            if delivered.event.ticket_id != pk:
+                continue
+            p = await _still(info, p)
+            if live.may_see(p, delivered.event):
                 yield await _update(info, p, delivered)
     except DomainError as exc:
         raise query_error(exc) from None
@@ -104,7 +119,10 @@ async def queue_updates(
     try:
         wanted = await _queue_filter(p, team_id, category_key)
         async for delivered in _following(info, after):
-            if wanted.matches(delivered.event) and live.may_see(p, delivered.event):
+            if not wanted.matches(delivered.event):
+                continue
+            p = await _still(info, p)
+            if live.may_see(p, delivered.event):
                 yield await _update(info, p, delivered)
     except DomainError as exc:
         raise query_error(exc) from None
@@ -124,8 +142,10 @@ async def sla_updates(
             )
         async for delivered in _following(info, after):
             event = delivered.event
-            wanted = live.is_sla(event) and (team is None or event.team_id == team)
-            if wanted and live.may_see(p, event):
+            if not live.is_sla(event) or (team is not None and event.team_id != team):
+                continue
+            p = await _still(info, p)
+            if live.may_see(p, event):
                 yield await _update(info, p, delivered)
     except DomainError as exc:
         raise query_error(exc) from None

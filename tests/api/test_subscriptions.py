@@ -12,6 +12,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from domain import tickets
+from domain import tokens as tokens_service
 from domain.enums import Role
 from tests.api.live_server import LiveServer, live_server, receive, transport_ws
 from tests.factories import (
@@ -160,3 +161,17 @@ async def test_a_position_the_server_never_gave_is_refused(
         got = await receive(ws)
     [error] = got["payload"]["errors"]
     assert (error["extensions"]["code"], error["extensions"]["field"]) == ("INVALID_INPUT", "after")
+
+
+async def test_a_revoked_token_stops_receiving(server: LiveServer, clock: ManualClock) -> None:
+    ticket = await create_ticket(await create_customer(), clock)
+    token = await token_for(Role.ADMIN)
+    async with transport_ws(server.url, bearer(token)) as ws:
+        await subscribe(ws, TICKET, {"id": gid("Ticket", ticket.id)})
+        await tokens_service.revoke(token, clock.now())
+        await tickets.add_message(ADMIN, ticket.id, "after the revocation", False, clock)
+        got = await receive(ws)
+        done = await receive(ws)
+    assert got["payload"]["data"] is None
+    assert got["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert done["type"] == "complete"

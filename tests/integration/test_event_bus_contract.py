@@ -403,3 +403,13 @@ async def test_a_redis_reader_stops_even_when_redis_py_loses_the_cancellation(
         assert reader.task.cancelled()
     finally:
         await client.aclose()
+
+
+async def test_an_in_process_position_from_before_a_restart_is_refused() -> None:
+    before = InProcessEventBus()
+    await before.publish(events(1, 2))
+    position = (await first(before, "0")).position
+    after_restart = InProcessEventBus()
+    await after_restart.publish(events(3, 4, 5))
+    with pytest.raises(ResumeTooOld):
+        await first(after_restart, position)
