@@ -259,6 +259,13 @@ async def create_policy(
     return policy
 
 
+async def _locked_policy(conn: BaseDBAsyncClient, policy_id: int) -> SlaPolicy:
+    policy = await SlaPolicy.filter(id=policy_id).select_for_update().using_db(conn).first()
+    if policy is None:
+        raise NotFound("No such SLA policy.", field="policyId")
+    return policy
+
+
 async def update_policy(
     p: Principal, policy_id: int, data: PolicyInput, now: datetime, cache: TermsCache = SHARED
 ) -> SlaPolicy:
@@ -266,9 +273,7 @@ async def update_policy(
     values = await _policy_values(data)
     try:
         async with in_transaction() as conn:
-            policy = await SlaPolicy.filter(id=policy_id).select_for_update().using_db(conn).first()
-            if policy is None:
-                raise NotFound("No such SLA policy.", field="policyId")
+            policy = await _locked_policy(conn, policy_id)
             await _flag_for_replan(conn, BY_POLICY, [[policy_id]], now, cache)
             await _replan_scope(conn, data, now, cache)
             policy.update_from_dict({**values, "updated_at": now})
@@ -284,9 +289,7 @@ async def delete_policy(
 ) -> SlaPolicy:
     access.require_admin(p, "manage SLA policies")
     async with in_transaction() as conn:
-        policy = await SlaPolicy.filter(id=policy_id).select_for_update().using_db(conn).first()
-        if policy is None:
-            raise NotFound("No such SLA policy.", field="policyId")
+        policy = await _locked_policy(conn, policy_id)
         await _flag_for_replan(conn, BY_POLICY, [[policy_id]], now, cache)
         await policy.delete(using_db=conn)
     cache.forget()

@@ -6,7 +6,7 @@ fields of each update read through fresh DataLoaders, so an update never shows a
 value cached for an earlier one.
 """
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 
 import strawberry
 
@@ -15,7 +15,7 @@ from domain.access import Principal, authenticated
 from domain.enums import Role
 from domain.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from domain.models import Category
-from domain.ports import Delivered, ResumeTooOld
+from domain.ports import Delivered, DomainEvent, ResumeTooOld
 from gql import ids
 from gql.context import Info, Loaders
 from gql.errors import query_error
@@ -73,6 +73,40 @@ def _principal(info: Info) -> Principal:
         raise query_error(exc) from None
 
 
+async def _stream(
+    info: Info, p: Principal, after: str | None, wanted: Callable[[DomainEvent], bool]
+) -> AsyncGenerator[TicketUpdate, None]:
+    """The updates for events ``wanted`` selects that this subscriber may see now;
+    a domain refusal (at start, or a revoked token later) ends it with that error."""
+    try:
+        async for delivered in _following(info, after):
+            if not wanted(delivered.event):
+                continue
+            p = await _still(info, p)
+            if live.may_see(p, delivered.event):
+                yield await _update(info, p, delivered)
+    except DomainError as exc:
+        raise query_error(exc) from None
+
+
+def _team(p: Principal, team_id: strawberry.ID | None, what: str) -> int | None:
+    """The team to follow; staff only, and an agent only their own team."""
+    access.require_staff(p, f"follow {what}")
+    team = ids.decode_as("Team", team_id, "teamId") if team_id is not None else None
+    if p.role == Role.AGENT and team != p.team_id:
+        raise Forbidden(f"Agents follow their own team's {what} (give its teamId).", field="teamId")
+    return team
+
+
+async def _category_id(key: str | None) -> int | None:
+    if key is None:
+        return None
+    found = await Category.get_or_none(key=key.strip().upper())
+    if found is None:
+        raise InvalidInput(f"There is no category {key!r}.", field="categoryKey")
+    return found.id
+
+
 async def ticket_updates(
     info: Info, ticket_id: strawberry.ID, after: str | None = None
 ) -> AsyncGenerator[TicketUpdate, None]:
@@ -82,30 +116,10 @@ async def ticket_updates(
         pk = ids.decode_as("Ticket", ticket_id, "ticketId")
         if await ticket_reads.visible_ticket(p, pk) is None:
             raise NotFound("No such ticket.", field="ticketId")
-        async for delivered in _following(info, after):
-            if delivered.event.ticket_id != pk:
-                continue
-            p = await _still(info, p)
-            if live.may_see(p, delivered.event):
-                yield await _update(info, p, delivered)
     except DomainError as exc:
         raise query_error(exc) from None
-
-
-async def _queue_filter(
-    p: Principal, team_id: strawberry.ID | None, category_key: str | None
-) -> live.QueueFilter:
-    access.require_staff(p, "follow queues")
-    team = ids.decode_as("Team", team_id, "teamId") if team_id is not None else None
-    if p.role == Role.AGENT and team != p.team_id:
-        raise Forbidden("Agents follow their own team's queue (give its teamId).", field="teamId")
-    category = None
-    if category_key is not None:
-        found = await Category.get_or_none(key=category_key.strip().upper())
-        if found is None:
-            raise InvalidInput(f"There is no category {category_key!r}.", field="categoryKey")
-        category = found.id
-    return live.QueueFilter(team, category)
+    async for sent in _stream(info, p, after, lambda e: e.ticket_id == pk):
+        yield sent
 
 
 async def queue_updates(
@@ -117,15 +131,11 @@ async def queue_updates(
     """Tickets arriving in, moving through and leaving the queues (staff)."""
     p = _principal(info)
     try:
-        wanted = await _queue_filter(p, team_id, category_key)
-        async for delivered in _following(info, after):
-            if not wanted.matches(delivered.event):
-                continue
-            p = await _still(info, p)
-            if live.may_see(p, delivered.event):
-                yield await _update(info, p, delivered)
+        wanted = live.QueueFilter(_team(p, team_id, "queues"), await _category_id(category_key))
     except DomainError as exc:
         raise query_error(exc) from None
+    async for sent in _stream(info, p, after, wanted.matches):
+        yield sent
 
 
 async def sla_updates(
@@ -134,18 +144,12 @@ async def sla_updates(
     """Warnings, at-risk, breaches, pauses and met targets as they happen (staff)."""
     p = _principal(info)
     try:
-        access.require_staff(p, "follow SLA changes")
-        team = ids.decode_as("Team", team_id, "teamId") if team_id is not None else None
-        if p.role == Role.AGENT and team != p.team_id:
-            raise Forbidden(
-                "Agents follow their own team's SLAs (give its teamId).", field="teamId"
-            )
-        async for delivered in _following(info, after):
-            event = delivered.event
-            if not live.is_sla(event) or (team is not None and event.team_id != team):
-                continue
-            p = await _still(info, p)
-            if live.may_see(p, event):
-                yield await _update(info, p, delivered)
+        team = _team(p, team_id, "SLAs")
     except DomainError as exc:
         raise query_error(exc) from None
+
+    def wanted(event: DomainEvent) -> bool:
+        return live.is_sla(event) and (team is None or event.team_id == team)
+
+    async for sent in _stream(info, p, after, wanted):
+        yield sent

@@ -26,7 +26,7 @@ class LiveServer:
     bus: InProcessEventBus
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -46,7 +46,7 @@ async def live_server(
         ws_ping_seconds=ws_ping_seconds,
         ws_init_seconds=ws_init_seconds,
     )
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())

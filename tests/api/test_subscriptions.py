@@ -175,3 +175,22 @@ async def test_a_revoked_token_stops_receiving(server: LiveServer, clock: Manual
     assert got["payload"]["data"] is None
     assert got["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert done["type"] == "complete"
+
+
+async def test_queues_and_slas_are_for_staff_and_an_agent_follows_only_their_team(
+    server: LiveServer,
+) -> None:
+    own, other = await create_team(), await create_team()
+    agent = await token_for(Role.AGENT, agent=await create_agent(own))
+    customer = await token_for(Role.CUSTOMER, customer=await create_customer())
+    sla = "subscription($team: ID) { slaUpdates(teamId: $team) { kind } }"
+    cases = [
+        (agent, QUEUE, {"team": gid("Team", other.id)}),
+        (agent, sla, {}),
+        (customer, QUEUE, {}),
+    ]
+    for token, query, variables in cases:
+        async with transport_ws(server.url, bearer(token)) as ws:
+            await subscribe(ws, query, variables)
+            got = await receive(ws)
+        assert got["payload"]["errors"][0]["extensions"]["code"] == "FORBIDDEN", got

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,23 +17,17 @@ from redis.asyncio import Redis
 from websockets.asyncio.client import connect
 
 from domain.enums import Role
+from tests.api.live_server import free_port
 from tests.factories import ManualClock, create_customer, create_ticket, gid, token_for
 
 BIN = Path(sys.executable).parent
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def two_servers(db: str, redis_url: str, tmp_path: Path) -> Iterator[tuple[str, str, str]]:
     stream = f"frontdesk:test:events:{secrets.token_hex(4)}"
-    ports = [_port(), _port()]
+    ports = [free_port(), free_port()]
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(
         DATABASE_URL=db,
