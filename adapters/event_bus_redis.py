@@ -26,12 +26,12 @@ log = logging.getLogger("frontdesk.event_bus")
 T = TypeVar("T")
 
 StreamId = tuple[int, int]
-_FIELDS_PER_EVENT = 8
+_FIELDS_PER_EVENT = 9
 _ID = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
 _MAX_PART = 2**64 - 1
 
 # KEYS: stream, then one "seen" key per event; ARGV: maxlen, "~" or "=", ttl, then
-# eight fields per event. Dedupe and append happen together or not at all. Each entry
+# nine fields per event. Dedupe and append happen together or not at all. Each entry
 # also records "prev", the id before it: the first entry kept then names the newest
 # one trimming removed, which tells a reader exactly whether it missed anything.
 _PUBLISH = """
@@ -45,12 +45,13 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 local added = 0
 for i = 2, #KEYS do
-  local a = 3 + (i - 2) * 8
+  local a = 3 + (i - 2) * 9
   if redis.call('EXISTS', KEYS[i]) == 0 then
     prev = redis.call('XADD', KEYS[1], 'MAXLEN', mode, maxlen, '*',
       'event_id', ARGV[a + 1], 'ticket_id', ARGV[a + 2], 'kind', ARGV[a + 3],
       'data', ARGV[a + 4], 'actor_role', ARGV[a + 5], 'actor_id', ARGV[a + 6],
-      'created_at', ARGV[a + 7], 'scope', ARGV[a + 8], 'prev', prev)
+      'created_at', ARGV[a + 7], 'scope', ARGV[a + 8], 'client_id', ARGV[a + 9],
+      'prev', prev)
     -- marked seen only once appended: a failed XADD (e.g. out of memory) leaves the
     -- event to the relay's retry instead of swallowing it
     redis.call('SET', KEYS[i], '1', 'EX', ttl)
@@ -109,6 +110,7 @@ def _encode(event: DomainEvent) -> list[str | bytes]:
         "" if event.actor_id is None else str(event.actor_id),
         event.created_at.isoformat(),
         orjson.dumps([event.customer_id, event.team_id, event.assignee_id, event.category_id]),
+        event.client_id or "",
     ]
 
 
@@ -128,6 +130,7 @@ def _decode(raw: Sequence[Any]) -> DomainEvent:
         team_id=scope[1],
         assignee_id=scope[2],
         category_id=scope[3],
+        client_id=_text(fields.get("client_id", b"")) or None,
     )
 
 

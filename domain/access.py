@@ -26,6 +26,10 @@ class Principal:
     customer_id: int | None = None
     agent_id: int | None = None
     team_id: int | None = None
+    client_id: str | None = None
+    """The client (an app instance) this request came from, when it says
+    (``X-Client-Id``); stored on the events it causes so a subscription from the
+    same client can leave them out."""
 
     @property
     def is_staff(self) -> bool:

@@ -40,6 +40,7 @@ async def record_each(
                 actor_role=actor.role.value if actor else "SYSTEM",
                 actor_id=(actor.agent_id or actor.customer_id) if actor else None,
                 actor_token_id=(actor.token_id or None) if actor else None,
+                client_id=actor.client_id if actor else None,
                 data=data,
                 created_at=now,
             )

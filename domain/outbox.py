@@ -29,7 +29,7 @@ BATCH = 500
 # With the ticket's scope as it is now, so each subscriber's permission is checked
 # against who owns and handles the ticket.
 UNPUBLISHED = """
-SELECT e.id, e.ticket_id, e.kind, e.data, e.actor_role, e.actor_id, e.created_at,
+SELECT e.id, e.ticket_id, e.kind, e.data, e.actor_role, e.actor_id, e.created_at, e.client_id,
        t.customer_id, t.team_id, t.assignee_id, t.category_id
 FROM ticket_event e LEFT JOIN ticket t ON t.id = e.ticket_id
 WHERE e.published_at IS NULL ORDER BY e.id LIMIT $1
@@ -58,6 +58,7 @@ def _event(row: dict[str, Any]) -> DomainEvent:
         team_id=row["team_id"],
         assignee_id=row["assignee_id"],
         category_id=row["category_id"],
+        client_id=row["client_id"],
     )
 
 

@@ -82,6 +82,8 @@ class DomainEvent:
     team_id: int | None = None
     assignee_id: int | None = None
     category_id: int | None = None
+    client_id: str | None = None
+    """The client that made the change, if it named itself (echo suppression)."""
 
 
 @dataclass(frozen=True, slots=True)

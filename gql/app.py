@@ -22,7 +22,7 @@ from domain import health
 from domain.ports import Clock, EventBus, TriageQueue
 from domain.triage import Intake
 from gql import fast_post
-from gql.auth import PrincipalCache, authenticate
+from gql.auth import PrincipalCache, authenticate, with_client
 from gql.errors import request_id
 from gql.schema import schema
 from gql.view import FrontdeskGraphQL, MutationOverGet, method_not_allowed
@@ -132,6 +132,10 @@ def build_app(
             return _unavailable()
         if error:
             return _unauthenticated(error)
+        try:
+            principal = with_client(principal, request.headers.get("x-client-id"))
+        except ValueError as exc:
+            return PlainTextResponse(str(exc), status_code=400)
         request.scope["frontdesk.principal"] = principal
         return None
 

@@ -6,6 +6,8 @@ are cached by the token's digest for ``ttl`` seconds, so a revoked token stops
 working within that time (0 disables the cache: every request asks the database).
 """
 
+import dataclasses
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -54,3 +56,17 @@ async def authenticate(
     if principal is None:
         return None, "The token is unknown or has been revoked."
     return principal, None
+
+
+_CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+CLIENT_ID_RULE = "X-Client-Id must be 1 to 64 letters, digits, '.', '_', ':' or '-'."
+
+
+def with_client(principal: Principal | None, client_id: str | None) -> Principal | None:
+    """The principal acting for the client that named itself; ValueError if the name
+    is malformed (it is stored on events and compared, so it must be plain)."""
+    if client_id is None:
+        return principal
+    if _CLIENT_ID.fullmatch(client_id) is None:
+        raise ValueError(CLIENT_ID_RULE)
+    return dataclasses.replace(principal, client_id=client_id) if principal else None

@@ -124,6 +124,7 @@ class TicketEvent(Model):
     actor_role = fields.CharField(max_length=16)
     actor_id = fields.IntField(null=True)
     actor_token_id = fields.IntField(null=True)
+    client_id = fields.CharField(max_length=64, null=True)
     data: Any = fields.JSONField(default=dict)
     created_at = fields.DatetimeField()
     published_at = fields.DatetimeField(null=True)

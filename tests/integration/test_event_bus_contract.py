@@ -28,6 +28,7 @@ def event(event_id: int) -> DomainEvent:
         actor_role="agent" if event_id % 2 else "system",
         actor_id=7 if event_id % 2 else None,
         created_at=START + timedelta(seconds=event_id),
+        client_id="tab-1" if event_id % 2 else None,
     )
 
 
