@@ -2,12 +2,13 @@
 
 Nearly every request a dashboard or integration sends is a POST of one JSON
 object ``{query, variables?, operationName?, extensions?}`` asking for JSON
-back. Strawberry's view handles every transport (GET, batches, multipart,
-SSE, streaming) for each request, about a fifth of a queue page's CPU time
-(docs/benchmarks.md). This path executes exactly that common shape through
-the same schema, context and result formatting; anything else, and every
-request whose operation cannot even be selected, goes to Strawberry's view,
-which answers it as before.
+back (``application/json`` or ``application/graphql-response+json``, see
+gql/media_types.py). Strawberry's view handles every transport (GET,
+batches, multipart, SSE, streaming) for each request, about a fifth of a
+queue page's CPU time (docs/benchmarks.md). This path executes exactly that
+common shape through the same schema, context and result formatting; anything
+else, and every request whose operation cannot even be selected, goes to
+Strawberry's view, which answers it as before.
 """
 
 from typing import Any
@@ -20,6 +21,7 @@ from strawberry.http import process_result
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from gql import media_types
 from gql.view import FrontdeskGraphQL
 
 ALLOWED = frozenset({OperationType.QUERY, OperationType.MUTATION})
@@ -62,4 +64,6 @@ async def answer(view: FrontdeskGraphQL, request: Request, body: bytes) -> Respo
         )
     except (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError):
         return None  # nothing ran; the view gives its usual 400
-    return Response(orjson.dumps(process_result(result)), media_type="application/json")
+    media_type = media_types.negotiate(request.headers.get("accept"))
+    shaped, status = media_types.shape(process_result(result), media_type)
+    return Response(orjson.dumps(shaped), status_code=status, media_type=media_type)
