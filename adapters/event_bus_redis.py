@@ -26,14 +26,15 @@ log = logging.getLogger("frontdesk.event_bus")
 T = TypeVar("T")
 
 StreamId = tuple[int, int]
-_FIELDS_PER_EVENT = 9
+_FIELDS_PER_EVENT = 10
 _ID = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
 _MAX_PART = 2**64 - 1
 
 # KEYS: stream, then one "seen" key per event; ARGV: maxlen, "~" or "=", ttl, then
-# nine fields per event. Dedupe and append happen together or not at all. Each entry
-# also records "prev", the id before it: the first entry kept then names the newest
-# one trimming removed, which tells a reader exactly whether it missed anything.
+# ten fields per event (``_encode``; "" stands for None). Dedupe and append happen
+# together or not at all. Each entry also records "prev", the id before it: the
+# first entry kept then names the newest one trimming removed, which tells a reader
+# exactly whether it missed anything.
 _PUBLISH = """
 local maxlen, mode, ttl = ARGV[1], ARGV[2], ARGV[3]
 local prev = '0-0'
@@ -45,13 +46,13 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 local added = 0
 for i = 2, #KEYS do
-  local a = 3 + (i - 2) * 9
+  local a = 3 + (i - 2) * 10
   if redis.call('EXISTS', KEYS[i]) == 0 then
     prev = redis.call('XADD', KEYS[1], 'MAXLEN', mode, maxlen, '*',
       'event_id', ARGV[a + 1], 'ticket_id', ARGV[a + 2], 'kind', ARGV[a + 3],
       'data', ARGV[a + 4], 'actor_role', ARGV[a + 5], 'actor_id', ARGV[a + 6],
       'created_at', ARGV[a + 7], 'scope', ARGV[a + 8], 'client_id', ARGV[a + 9],
-      'prev', prev)
+      'agent_id', ARGV[a + 10], 'prev', prev)
     -- marked seen only once appended: a failed XADD (e.g. out of memory) leaves the
     -- event to the relay's retry instead of swallowing it
     redis.call('SET', KEYS[i], '1', 'EX', ttl)
@@ -103,34 +104,45 @@ def _format(stream_id: StreamId) -> str:
 def _encode(event: DomainEvent) -> list[str | bytes]:
     return [
         str(event.event_id),
-        str(event.ticket_id),
+        _optional(event.ticket_id),
         event.kind,
         orjson.dumps(event.data),
         event.actor_role,
-        "" if event.actor_id is None else str(event.actor_id),
+        _optional(event.actor_id),
         event.created_at.isoformat(),
         orjson.dumps([event.customer_id, event.team_id, event.assignee_id, event.category_id]),
         event.client_id or "",
+        _optional(event.agent_id),
     ]
+
+
+def _optional(number: int | None) -> str:
+    return "" if number is None else str(number)
+
+
+def _number(value: Any) -> int | None:
+    """An optional number as ``_encode`` wrote it (absent from older entries: None)."""
+    text = "" if value is None else _text(value)
+    return int(text) if text else None
 
 
 def _decode(raw: Sequence[Any]) -> DomainEvent:
     fields = {_text(raw[i]): raw[i + 1] for i in range(0, len(raw), 2)}
-    actor_id = _text(fields["actor_id"])
     scope = orjson.loads(fields["scope"]) if "scope" in fields else [None] * 4
     return DomainEvent(
         event_id=int(_text(fields["event_id"])),
-        ticket_id=int(_text(fields["ticket_id"])),
+        ticket_id=_number(fields["ticket_id"]),
         kind=_text(fields["kind"]),
         data=orjson.loads(fields["data"]),
         actor_role=_text(fields["actor_role"]),
-        actor_id=int(actor_id) if actor_id else None,
+        actor_id=_number(fields["actor_id"]),
         created_at=datetime.fromisoformat(_text(fields["created_at"])),
         customer_id=scope[0],
         team_id=scope[1],
         assignee_id=scope[2],
         category_id=scope[3],
         client_id=_text(fields.get("client_id", b"")) or None,
+        agent_id=_number(fields.get("agent_id")),
     )
 
 

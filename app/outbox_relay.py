@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 
+from adapters.event_bus_fanout import FanOutEventBus
 from adapters.event_bus_memory import InProcessEventBus
 from adapters.event_bus_redis import RedisStreamEventBus
 from app import database
@@ -26,22 +27,23 @@ log = logging.getLogger("frontdesk.outbox")
 CHANNEL = "frontdesk_outbox"
 
 
-READERS_PER_PROCESS = 10_000
-"""Redis connections subscriptions may hold (one per waiting reader, until one reader
-per process fans out to all: the next step of issue 5). Redis allows 10,000 clients
-by default."""
+SHARED_READERS_PER_PROCESS = 200
+"""Redis connections a process's reads may hold: one for the fan-out pump, one for
+each subscription resuming from further back than the local ring keeps (until it
+catches up with the ring)."""
 
 
 def build_event_bus(settings: Settings) -> tuple[EventBus, EventBus]:
     """(the bus subscriptions read, the bus the relay publishes to). Redis Streams when
     REDIS_URL is set (every API process sees every event), each with its own client so
-    subscribers waiting on the stream never starve publishing; else one in-process bus
-    (the embedded default: one process)."""
+    readers never starve publishing, and read through one local fan-out pump; else one
+    in-process bus (the embedded default: one process)."""
     if settings.redis_url:
         stream = settings.event_stream
-        readers = RedisStreamEventBus.from_url(
-            settings.redis_url, max_connections=READERS_PER_PROCESS, stream=stream
+        shared = RedisStreamEventBus.from_url(
+            settings.redis_url, max_connections=SHARED_READERS_PER_PROCESS, stream=stream
         )
+        readers = FanOutEventBus(shared)
         return readers, RedisStreamEventBus.from_url(settings.redis_url, stream=stream)
     bus = InProcessEventBus()
     return bus, bus

@@ -210,5 +210,6 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         intake=intake(),
         triage=tasks.triage,
         bus=bus,
+        ws_buffer_updates=settings.live_buffer_updates,
         lifespan=lifespan,
     )

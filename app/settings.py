@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     management_emails: str = Field(default="", description="Comma-separated addresses.")
     # Live updates: the Redis stream the outbox relay publishes committed events to.
     event_stream: str = Field(default="frontdesk:events", min_length=1, max_length=100)
+    # How many updates may wait unsent for one subscriber before its connection is
+    # closed as too slow (1013); memory per subscriber stays bounded by it.
+    live_buffer_updates: int = Field(default=256, ge=4, le=100_000)
 
     @field_validator("database_url")
     @classmethod

@@ -40,6 +40,18 @@ class Principal:
         return self.role in STAFF
 
 
+def audience(p: Principal) -> tuple[object, ...]:
+    """What decides which tickets, events and fields ``p`` may see: principals with
+    the same audience see the same, so a live update computed for one serves all."""
+    if p.role in SEES_ALL_TICKETS:
+        return (p.role,)
+    if p.role == Role.CUSTOMER:
+        return (p.role, p.customer_id)
+    if p.role == Role.AGENT:
+        return (p.role, p.team_id, p.agent_id)
+    return (p.role, p.token_id)
+
+
 def authenticated(principal: Principal | None) -> Principal:
     if principal is None:
         raise Unauthenticated("Sign in with an 'Authorization: Bearer <token>' header.")

@@ -7,7 +7,8 @@ see themselves only.
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from enum import Enum
+from typing import Any, TypeVar
 
 from tortoise import connections
 from tortoise.expressions import Q
@@ -18,6 +19,7 @@ from domain import access, queues, text_rules
 from domain.access import Principal
 from domain.enums import CustomerTier, Role, SupportTier
 from domain.errors import Conflict, InvalidInput, NotFound
+from domain.events import record_agent
 from domain.models import Agent, AgentSkill, Category, Customer, Team
 from domain.paging import Page
 
@@ -100,12 +102,21 @@ async def _staff_visible_agent(p: Principal, agent_id: int) -> Agent:
 
 
 async def set_availability(p: Principal, agent_id: int, is_available: bool, now: datetime) -> Agent:
-    """An agent coming back is given queued work straight away, in the same transaction."""
+    """An agent coming back is given queued work straight away, in the same transaction.
+
+    A real change writes ``agent.availability_changed`` with it (live workload views
+    follow it); setting what is already set writes nothing.
+    """
     agent = await _staff_visible_agent(p, agent_id)
     access.check_availability(p, agent.id, agent.team_id)
     async with in_transaction() as conn:
-        agent.is_available = is_available
-        await agent.save(update_fields=["is_available"], using_db=conn)
+        changed, _ = await conn.execute_query(
+            "UPDATE agent SET is_available = $2 WHERE id = $1 AND is_available <> $2",
+            [agent.id, is_available],
+        )
+        if changed:
+            change = {"from": not is_available, "to": is_available}
+            await record_agent(conn, agent.id, "agent.availability_changed", p, now, data=change)
         if is_available:
             await queues.fill_agent(conn, agent.id, now)
     await agent.refresh_from_db()
@@ -135,12 +146,26 @@ async def update_agent(p: Principal, agent_id: int, changes: AgentChanges, now: 
     if changes == AgentChanges():
         raise InvalidInput("Nothing to update: give maxTickets, senior or supportTier.")
     async with in_transaction() as conn:
-        await conn.execute_query("SELECT id FROM agent WHERE id = $1 FOR UPDATE", [agent.id])
+        _, rows = await conn.execute_query(
+            "SELECT max_tickets, senior, support_tier FROM agent WHERE id = $1 FOR UPDATE",
+            [agent.id],
+        )
+        if not rows:
+            raise NotFound("No such agent.", field="agentId")
         values = {k: v for k, v in vars(changes).items() if v is not None}
         await Agent.filter(id=agent.id).using_db(conn).update(**values)
+        changed = _changed(dict(rows[0]), values)
+        if changed:
+            await record_agent(conn, agent.id, "agent.updated", p, now, data=changed)
         await queues.fill_agent(conn, agent.id, now)
     await agent.refresh_from_db()
     return agent
+
+
+def _changed(before: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """``{field: {"from": old, "to": new}}`` for the values that differ (the event's data)."""
+    plain = {k: v.value if isinstance(v, Enum) else v for k, v in values.items()}
+    return {k: {"from": before[k], "to": v} for k, v in plain.items() if before[k] != v}
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,10 @@ QUEUE_KINDS = frozenset(
 )
 """What changes a queue: a ticket arriving, being routed, taken or leaving."""
 
+PLACE_KINDS = frozenset({"ticket.updated", "ticket.widened"})
+"""What else can move or remove a ticket already in a queue: a new priority, a move
+to the fallback team (and SLA clock changes, which move its deadline)."""
+
 CUSTOMER_KINDS = frozenset(
     {"ticket.created", "message.added", "ticket.status_changed", "ticket.reopened"}
 )
@@ -46,6 +50,14 @@ class QueueFilter:
         if self.team_id is not None and event.team_id != self.team_id:
             return False
         return self.category_id is None or event.category_id == self.category_id
+
+    def concerns(self, event: DomainEvent, held: bool) -> bool:
+        """Whether a live queue view must look at this event. ``held``: the ticket is
+        in the subscriber's list. Then its scope does not matter: a ticket leaving
+        for another team carries that team's scope, yet must leave this list."""
+        if held:
+            return event.kind in QUEUE_KINDS or event.kind in PLACE_KINDS or is_sla(event)
+        return self.matches(event)
 
 
 def may_see(p: Principal, event: DomainEvent) -> bool:

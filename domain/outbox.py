@@ -1,6 +1,7 @@
-"""The event outbox relay: committed ticket events, onto the event bus, once.
+"""The event outbox relay: committed events, onto the event bus, once.
 
-Every change writes its events in its own transaction (``ticket_event``), so an
+Every change writes its events in its own transaction (``ticket_event``: ticket
+events and an agent's own ``agent.*`` events, one table and one id sequence), so an
 event exists exactly when its change committed. The relay publishes events not
 yet published, oldest first, and stamps them published in one transaction:
 
@@ -27,11 +28,15 @@ RELAY_LOCK = 0x46_44_4F_42  # "FDOB": one publishing relay per database
 BATCH = 500
 
 # With the ticket's scope as it is now, so each subscriber's permission is checked
-# against who owns and handles the ticket.
+# against who owns and handles the ticket. An agent's own event (no ticket) is
+# scoped to the agent's team as it is now.
 UNPUBLISHED = """
-SELECT e.id, e.ticket_id, e.kind, e.data, e.actor_role, e.actor_id, e.created_at, e.client_id,
-       t.customer_id, t.team_id, t.assignee_id, t.category_id
-FROM ticket_event e LEFT JOIN ticket t ON t.id = e.ticket_id
+SELECT e.id, e.ticket_id, e.agent_id, e.kind, e.data, e.actor_role, e.actor_id, e.created_at,
+       e.client_id, t.customer_id, t.assignee_id, t.category_id,
+       CASE WHEN e.ticket_id IS NULL THEN a.team_id ELSE t.team_id END AS team_id
+FROM ticket_event e
+LEFT JOIN ticket t ON t.id = e.ticket_id
+LEFT JOIN agent a ON a.id = e.agent_id
 WHERE e.published_at IS NULL ORDER BY e.id LIMIT $1
 """
 STAMP = "UPDATE ticket_event SET published_at = $2 WHERE id = ANY($1::bigint[])"
@@ -59,6 +64,7 @@ def _event(row: dict[str, Any]) -> DomainEvent:
         assignee_id=row["assignee_id"],
         category_id=row["category_id"],
         client_id=row["client_id"],
+        agent_id=row["agent_id"],
     )
 
 

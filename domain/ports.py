@@ -68,10 +68,15 @@ class Notifier(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class DomainEvent:
-    """One committed ticket event, as the event bus carries it to subscribers."""
+    """One committed event, as the event bus carries it to subscribers.
+
+    Most are about a ticket. An agent's own change (``agent.*``: availability,
+    capacity, tier) has ``ticket_id`` None and names the agent in ``agent_id``;
+    its scope is the agent's team.
+    """
 
     event_id: int
-    ticket_id: int
+    ticket_id: int | None
     kind: str
     data: dict[str, Any]
     actor_role: str
@@ -84,6 +89,8 @@ class DomainEvent:
     category_id: int | None = None
     client_id: str | None = None
     """The client that made the change, if it named itself (echo suppression)."""
+    agent_id: int | None = None
+    """The agent an ``agent.*`` event is about (None for ticket events)."""
 
 
 @dataclass(frozen=True, slots=True)

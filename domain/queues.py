@@ -4,17 +4,21 @@ Queue order everywhere is priority (URGENT first), then the soonest SLA deadline
 then time queued, then id (``routing_sql.QUEUE_ORDER``).
 """
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from domain import access, capacity, routing_sql
+from domain import access, capacity, queue_sql, routing_sql
 from domain.access import Principal
 from domain.enums import Role, RoutingState
 from domain.errors import InvalidInput, NotFound
 from domain.events import record
+from domain.live import QueueFilter
 from domain.models import Ticket
+from domain.queue_view import SortKey
 
 MAX_PAGE = 200
 
@@ -91,3 +95,29 @@ async def needing_triage(p: Principal, first: int) -> list[Ticket]:
         .order_by("created_at", "id")
         .limit(_page(first))
     )
+
+
+def _key(row: Any) -> SortKey:
+    return SortKey(row["priority_rank"], row["deadline"], row["queued_at"])
+
+
+async def queue_keys(scope: QueueFilter) -> dict[int, SortKey]:
+    """Every ticket in a queue (a team's, or all teams'; optionally one category's),
+    in queue order, with its sort key: what a live queue view starts from."""
+    _, rows = await connections.get("default").execute_query(
+        queue_sql.MEMBERS, [scope.team_id, scope.category_id]
+    )
+    return {r["id"]: _key(r) for r in rows}
+
+
+async def refreshed_keys(
+    scope: QueueFilter, ticket_ids: Collection[int]
+) -> dict[int, SortKey | None]:
+    """The sort key of each of these tickets now, or None for those not in the queue."""
+    if not ticket_ids:
+        return {}
+    _, rows = await connections.get("default").execute_query(
+        queue_sql.REFRESH, [scope.team_id, scope.category_id, list(ticket_ids)]
+    )
+    found = {r["id"]: _key(r) for r in rows}
+    return {t: found.get(t) for t in ticket_ids}

@@ -14,6 +14,8 @@ SOONEST_DEADLINE = (
 )
 QUEUE_ORDER = f"{PRIORITY_ORDER}, {SOONEST_DEADLINE} NULLS LAST, t.queued_at, t.id"
 ACTIVE_STATUSES = "('OPEN', 'IN_PROGRESS', 'WAITING_ON_CUSTOMER')"
+# What "in a queue" means: waiting for an agent and still active.
+IN_QUEUE = f"t.routing_state = 'QUEUED' AND t.status IN {ACTIVE_STATUSES}"
 
 # $1 team, $2 category, $3 minimum tier, $4 senior required, $5 skill optional
 # (widened), $6..$8 weights (capacity, skill, handle time), $9 how many to list.
@@ -76,7 +78,7 @@ QUEUE_DEPTH = (
 # $1 team; $2 limit; $3 offset.
 QUEUE_PAGE = f"""
 SELECT t.id FROM ticket t
-WHERE t.routing_state = 'QUEUED' AND t.team_id = $1 AND t.status IN {ACTIVE_STATUSES}
+WHERE {IN_QUEUE} AND t.team_id = $1
 ORDER BY {QUEUE_ORDER}
 LIMIT $2 OFFSET $3
 """

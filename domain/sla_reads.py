@@ -62,7 +62,8 @@ async def timelines(ticket_ids: Sequence[int]) -> list[list[TicketEvent]]:
     found: dict[int, list[TicketEvent]] = {t: [] for t in ticket_ids}
     events = TicketEvent.filter(ticket_id__in=list(ticket_ids), kind__startswith="sla.")
     for event in await events.order_by("id"):
-        found[event.ticket_id].append(event)
+        if event.ticket_id is not None:  # always: filtered by ticket (agent events have none)
+            found[event.ticket_id].append(event)
     return [found[t] for t in ticket_ids]
 
 

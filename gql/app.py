@@ -93,6 +93,7 @@ def build_app(
     bus: EventBus | None = None,
     ws_ping_seconds: float = 15.0,
     ws_init_seconds: float = 5.0,
+    ws_buffer_updates: int = 256,
     lifespan: Callable[[Starlette], contextlib.AbstractAsyncContextManager[Any]] | None = None,
 ) -> Starlette:
     principals = PrincipalCache(token_cache_seconds)
@@ -102,6 +103,7 @@ def build_app(
         bus=bus,
         ping_seconds=ws_ping_seconds,
         init_seconds=ws_init_seconds,
+        buffer_updates=ws_buffer_updates,
         clock=clock,
         intake=intake or Intake(clock),
         triage=triage,
@@ -164,7 +166,7 @@ def build_app(
             return JSONResponse({"status": "ok", "database": "ok"})
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", graphql_http, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_ws),
@@ -172,3 +174,5 @@ def build_app(
         ],
         lifespan=lifespan,
     )
+    app.state.subscription_groups = view.groups  # how many distinct executions run
+    return app

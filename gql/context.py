@@ -28,6 +28,7 @@ from domain.models import (
 )
 from domain.ports import Clock, EventBus, SystemClock, TriageQueue
 from domain.triage import Intake
+from gql.subscription_groups import Greetings
 
 
 @dataclass
@@ -77,6 +78,12 @@ class Context:
     recheck: Callable[[], Awaitable[Principal | None]] | None = None
     """For a WebSocket: the token's principal now (None once revoked), so a long-lived
     subscription follows revocation and team moves."""
+    queue_coalesce_seconds: float | None = None
+    """How long a queue subscription gathers a burst of events into one update; None:
+    ``resolvers.live_queue.COALESCE_SECONDS``."""
+    greetings: Greetings | None = None
+    """In a shared subscription that begins with a listing (``queueUpdates``): how
+    the group asks for a fresh one for members who joined later."""
 
 
 Info = StrawberryInfo[Context, None]

@@ -34,6 +34,7 @@ from gql.types.directory import (
     Viewer,
 )
 from gql.types.live import TicketUpdate
+from gql.types.live_queue import QueueUpdate
 from gql.types.queues import QueueEntry
 from gql.types.routing import RoutingRule, RoutingRulePayload
 from gql.types.sla import EscalationPayload
@@ -47,7 +48,8 @@ from gql.types.sla_setup import (
     SlaTierMultiplierPayload,
 )
 from gql.types.tickets import AddMessagePayload, Message, Ticket, TicketConnection, TicketPayload
-from resolvers import directory, live, routing, sla, tickets, triage
+from gql.types.workload import WorkloadUpdate
+from resolvers import directory, live, live_queue, live_workload, routing, sla, tickets, triage
 from resolvers import sla_setup as sla_admin
 
 log = logging.getLogger("frontdesk.graphql.requests")
@@ -150,11 +152,14 @@ class Subscription:
     ticket_updates: AsyncGenerator[TicketUpdate, None] = strawberry.subscription(
         resolver=live.ticket_updates
     )
-    queue_updates: AsyncGenerator[TicketUpdate, None] = strawberry.subscription(
-        resolver=live.queue_updates
+    queue_updates: AsyncGenerator[QueueUpdate, None] = strawberry.subscription(
+        resolver=live_queue.queue_updates
     )
     sla_updates: AsyncGenerator[TicketUpdate, None] = strawberry.subscription(
         resolver=live.sla_updates
+    )
+    agent_workload: AsyncGenerator[WorkloadUpdate, None] = strawberry.subscription(
+        resolver=live_workload.agent_workload
     )
 
 

@@ -2,6 +2,8 @@
 
 - the context carries the authenticated principal and fresh DataLoaders;
 - JSON goes through orjson (several times faster on large pages);
+- the answer is ``application/graphql-response+json`` (400 for a request that
+  does not parse or validate) when Accept asks for it, else ``application/json``;
 - a mutation sent over GET is refused with 405 and ``Allow: POST``, as the
   GraphQL-over-HTTP spec asks (Strawberry alone answers 400);
 - a JSON body that is not an object (``"text"``, ``5``, ``null``) is a 400, not
@@ -13,7 +15,7 @@
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException
@@ -22,6 +24,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.base import BaseSchema
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -31,8 +34,10 @@ from strawberry.types.unset import UNSET, UnsetType
 from domain.access import Principal
 from domain.ports import Clock, EventBus, TriageQueue
 from domain.triage import Intake
+from gql import media_types
 from gql.auth import PrincipalCache, authenticate
 from gql.context import Context, Loaders
+from gql.subscription_groups import SubscriptionGroups
 from gql.ws import PingingTransportWSHandler, TimedGraphQLWSHandler
 
 log = logging.getLogger("frontdesk.graphql")
@@ -46,8 +51,12 @@ class TextFrames(ASGIWebSocketAdapter):
     """Send every graphql-transport-ws message as a text frame (the protocol's only kind)."""
 
     async def send_json(self, message: Mapping[str, object]) -> None:
+        await self.send_text(orjson.dumps(message).decode())
+
+    async def send_text(self, text: str) -> None:
+        """A message already serialised (shared subscriptions serialise once)."""
         try:
-            await self.ws.send_text(orjson.dumps(message).decode())
+            await self.ws.send_text(text)
         except WebSocketDisconnect as exc:
             raise WebSocketDisconnected from exc
 
@@ -68,10 +77,13 @@ class FrontdeskGraphQL(GraphQL[Context, None]):
         bus: EventBus | None = None,
         ping_seconds: float = 15.0,
         init_seconds: float = 5.0,
+        buffer_updates: int = 256,
         **kwargs: Any,
     ) -> None:
         """``ping_seconds``: how often the server pings (both protocols);
-        ``init_seconds``: how long a client may take to send connection_init."""
+        ``init_seconds``: how long a client may take to send connection_init;
+        ``buffer_updates``: how many updates may wait for one subscriber before its
+        connection is closed as too slow."""
         super().__init__(
             schema,
             keep_alive=True,
@@ -80,6 +92,7 @@ class FrontdeskGraphQL(GraphQL[Context, None]):
             **kwargs,
         )
         self.ping_seconds = ping_seconds
+        self.groups = SubscriptionGroups(limit=buffer_updates)
         self.clock = clock
         self.intake = intake
         self.triage = triage
@@ -120,6 +133,26 @@ class FrontdeskGraphQL(GraphQL[Context, None]):
             response=response,
             bus=self.bus,
         )
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        """Negotiate the response's media type from Accept (gql/media_types.py)."""
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = media_types.negotiate(request.headers.get("accept"))
+        return sub_response
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        """As Strawberry's, in the negotiated media type with the status that type gives
+        (a status a resolver set on the sub-response still wins). Batches, which
+        Strawberry refuses before this point, would pass unchanged."""
+        media_type = sub_response.media_type or media_types.JSON
+        if isinstance(response_data, dict) and not sub_response.status_code:
+            shaped, sub_response.status_code = media_types.shape(response_data, media_type)
+            response_data = cast(GraphQLHTTPResponse, shaped)  # the same entries, or fewer
+        response = super().create_response(response_data, sub_response)
+        response.headers["content-type"] = media_type
+        return response
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

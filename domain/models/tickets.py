@@ -112,14 +112,21 @@ class TicketEvent(Model):
     """Append-only: who changed what, when. Written in the change's transaction.
 
     It is also the event outbox: the relay (``domain.outbox``) publishes committed
-    rows to the event bus and stamps ``published_at``.
+    rows to the event bus and stamps ``published_at``. Most events are about a
+    ticket; an agent's own changes (availability, capacity, tier) have ``agent``
+    and no ticket (a CHECK keeps one of the two set). One table, so one id
+    sequence orders every event and the relay drains one queue (docs/live.md).
     """
 
     id = fields.BigIntField(primary_key=True)
-    ticket: fields.ForeignKeyRelation[Any] = fields.ForeignKeyField(
-        "models.Ticket", related_name="events", on_delete=fields.CASCADE
+    ticket: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
+        "models.Ticket", related_name="events", on_delete=fields.CASCADE, null=True
     )
-    ticket_id: int
+    ticket_id: int | None
+    agent: fields.ForeignKeyNullableRelation[Any] = fields.ForeignKeyField(
+        "models.Agent", related_name="events", on_delete=fields.CASCADE, null=True
+    )
+    agent_id: int | None
     kind = fields.CharField(max_length=40)
     actor_role = fields.CharField(max_length=16)
     actor_id = fields.IntField(null=True)
@@ -131,4 +138,7 @@ class TicketEvent(Model):
 
     class Meta:
         table = "ticket_event"
-        indexes = (Index(fields=("ticket_id", "id"), name="ticket_event_ticket_idx"),)
+        indexes = (
+            Index(fields=("ticket_id", "id"), name="ticket_event_ticket_idx"),
+            Index(fields=("agent_id", "id"), name="ticket_event_agent_idx"),
+        )

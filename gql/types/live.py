@@ -32,6 +32,8 @@ class TicketUpdate:
 
 def update(delivered: Delivered, ticket: Any, *, with_data: bool) -> TicketUpdate:
     event = delivered.event
+    if event.ticket_id is None:  # subscriptions pass only ticket events here
+        raise ValueError(f"{event.kind} (event {event.event_id}) is not about a ticket")
     return TicketUpdate(
         position=delivered.position,
         kind=event.kind,

@@ -17,6 +17,7 @@ from app.outbox_relay import OutboxRelay
 from domain.ports import Clock
 from domain.triage import Intake
 from gql.app import build_app
+from gql.subscription_groups import SubscriptionGroups
 from tests.api.conftest import MAX_BODY
 
 
@@ -24,6 +25,7 @@ from tests.api.conftest import MAX_BODY
 class LiveServer:
     url: str
     bus: InProcessEventBus
+    groups: SubscriptionGroups
 
 
 def free_port() -> int:
@@ -35,7 +37,12 @@ def free_port() -> int:
 
 @contextlib.asynccontextmanager
 async def live_server(
-    database_url: str, clock: Clock, *, ws_ping_seconds: float = 15, ws_init_seconds: float = 5
+    database_url: str,
+    clock: Clock,
+    *,
+    ws_ping_seconds: float = 15,
+    ws_init_seconds: float = 5,
+    ws_buffer_updates: int = 256,
 ) -> AsyncIterator[LiveServer]:
     bus = InProcessEventBus()
     app = build_app(
@@ -45,6 +52,7 @@ async def live_server(
         bus=bus,
         ws_ping_seconds=ws_ping_seconds,
         ws_init_seconds=ws_init_seconds,
+        ws_buffer_updates=ws_buffer_updates,
     )
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
@@ -57,7 +65,7 @@ async def live_server(
                 break
             await asyncio.sleep(0.01)
     try:
-        yield LiveServer(f"ws://127.0.0.1:{port}/graphql", bus)
+        yield LiveServer(f"ws://127.0.0.1:{port}/graphql", bus, app.state.subscription_groups)
     finally:
         relay.cancel()
         server.should_exit = True

@@ -197,8 +197,11 @@ async def test_set_agent_availability(
     after = await snapshot()
     changed = [row for row in after["Agent"] if row not in before["Agent"]]
     assert changed == [{**_row(before["Agent"], target.id), "is_available": False}]
-    assert {k: v for k, v in after.items() if k != "Agent"} == {
-        k: v for k, v in before.items() if k != "Agent"
+    # the change's event, for live workload views (agentWorkload), and nothing else
+    assert await events_since(before) == [("agent.availability_changed", role.upper())]
+    untouched = {"Agent", "TicketEvent"}
+    assert {k: v for k, v in after.items() if k not in untouched} == {
+        k: v for k, v in before.items() if k not in untouched
     }
 
 

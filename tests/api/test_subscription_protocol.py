@@ -15,7 +15,7 @@ from domain.enums import Role
 from tests.api.live_server import LiveServer, live_server
 from tests.factories import ManualClock, create_agent, create_team, token_for
 
-SUBSCRIBE = {"query": "subscription { queueUpdates { kind } }"}
+SUBSCRIBE = {"query": "subscription { queueUpdates { reset } }"}
 
 
 @pytest.fixture

@@ -30,7 +30,8 @@ from tests.factories import (
 
 TICKET = """subscription($id: ID!, $after: String) { ticketUpdates(ticketId: $id, after: $after) {
   position kind ticketId data ticket { status } } }"""
-QUEUE = """subscription($team: ID) { queueUpdates(teamId: $team) { kind ticketId data } }"""
+QUEUE = """subscription($team: ID) { queueUpdates(teamId: $team) {
+  reset changes { kind ticketId } events { kind ticketId data } } }"""
 
 
 @pytest.fixture
@@ -142,13 +143,17 @@ async def test_the_legacy_graphql_ws_protocol_works_too(
         assert (await receive(ws))["type"] == "connection_ack"
         start = {"query": QUEUE, "variables": {"team": gid("Team", team.id)}}
         await ws.send(json.dumps({"id": "q", "type": "start", "payload": start}))
-        await settle()
+        reset = await receive(ws)  # the queue as it is: empty
         # its category's team is set in the creating statement, so the event's scope has it
         ticket = await create_ticket(await create_customer(), clock, category=billing)
         got = await receive(ws)
+    assert reset["type"] == "data"
+    assert reset["payload"]["data"]["queueUpdates"] == {"reset": True, "changes": [], "events": []}
     assert got["type"] == "data"
     update = got["payload"]["data"]["queueUpdates"]
-    assert (update["kind"], update["ticketId"]) == ("ticket.created", gid("Ticket", ticket.id))
+    assert update["changes"] == []  # created, not queued yet
+    [event] = update["events"]
+    assert (event["kind"], event["ticketId"]) == ("ticket.created", gid("Ticket", ticket.id))
 
 
 async def test_a_position_the_server_never_gave_is_refused(

@@ -7,11 +7,13 @@ instead of hanging the run.
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from redis.asyncio import Redis
 
+from adapters.event_bus_fanout import FanOutEventBus
 from adapters.event_bus_memory import InProcessEventBus
 from adapters.event_bus_redis import RedisStreamEventBus
 from domain.ports import Delivered, DomainEvent, EventBus, ResumeTooOld
@@ -40,8 +42,9 @@ class Buses:
     """Makes buses of one kind for one test (Redis ones share a fresh stream), and
     cleans up after it. ``origin`` is the position before the first event."""
 
-    def __init__(self, client: Redis | None) -> None:
+    def __init__(self, client: Redis | None, fanout: bool = False) -> None:
         self.kind = "memory" if client is None else "redis"
+        self.fanout = fanout
         self.origin = "0" if client is None else "0-0"
         self.client = client
         self.stream = f"frontdesk:test:events:{uuid.uuid4().hex}"
@@ -58,6 +61,8 @@ class Buses:
             )
         else:
             bus = RedisStreamEventBus(on or self.client, self.stream, block_ms=200)
+        if self.fanout:  # one local pump over the shared bus, as API processes read it
+            bus = FanOutEventBus(bus, keep=5 if small else 10_000)  # closes the shared one
         self.made.append(bus)
         return bus
 
@@ -107,18 +112,29 @@ async def first(bus: EventBus, after: str | None) -> Delivered:
         return await anext(aiter(bus.read(after)))
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-def bus_kind(request: pytest.FixtureRequest) -> str | None:
-    """None for in-process, else the Redis URL (asked for only then: memory needs no Redis)."""
-    if request.param == "memory":
-        return None
+@pytest.fixture(
+    params=[
+        "memory",
+        pytest.param("redis", marks=pytest.mark.redis),
+        "fanout-memory",
+        pytest.param("fanout-redis", marks=pytest.mark.redis),
+    ]
+)
+def bus_kind(request: pytest.FixtureRequest) -> tuple[str | None, bool]:
+    """(None for in-process, else the Redis URL; whether a fan-out reads it). The Redis
+    URL is asked for only then: memory needs no Redis."""
+    kind: str = request.param
+    fanout = kind.startswith("fanout-")
+    if kind.endswith("memory"):
+        return None, fanout
     url: str = request.getfixturevalue("redis_url")
-    return url
+    return url, fanout
 
 
 @pytest.fixture
-async def buses(bus_kind: str | None) -> AsyncIterator[Buses]:
-    made = Buses(None if bus_kind is None else Redis.from_url(bus_kind))
+async def buses(bus_kind: tuple[str | None, bool]) -> AsyncIterator[Buses]:
+    url, fanout = bus_kind
+    made = Buses(None if url is None else Redis.from_url(url), fanout)
     yield made
     await made.close()
 
@@ -163,6 +179,27 @@ async def test_read_after_a_position_replays_then_follows(buses: Buses) -> None:
     await everything.stop()
     assert resumed.ids == [3, 4, 5, 6, 7]
     assert [d.position for d in resumed.got] == [d.position for d in everything.got[2:]]
+
+
+async def test_an_agents_own_event_and_every_scope_field_survive_the_trip(buses: Buses) -> None:
+    bus = buses.make()
+    about_agent = DomainEvent(
+        event_id=1,
+        ticket_id=None,  # an agent's own change: no ticket
+        kind="agent.availability_changed",
+        data={"from": True, "to": False},
+        actor_role="LEAD",
+        actor_id=3,
+        created_at=START,
+        team_id=2,
+        agent_id=9,
+    )
+    about_ticket = replace(event(2), customer_id=4, team_id=2, assignee_id=9, category_id=1)
+    await bus.publish([about_agent, about_ticket])
+    reader = Reader(bus, buses.origin)
+    await reader.wait_for(2)
+    await reader.stop()
+    assert [d.event for d in reader.got] == [about_agent, about_ticket]
 
 
 async def test_a_position_past_the_newest_waits_for_new_events(buses: Buses) -> None:
@@ -278,3 +315,44 @@ async def test_an_in_process_position_from_before_a_restart_is_refused() -> None
     await after_restart.publish(events(3, 4, 5))
     with pytest.raises(ResumeTooOld):
         await first(after_restart, position)
+
+
+async def test_a_fan_out_reader_from_far_back_catches_up_then_joins_the_ring() -> None:
+    """Events from before the pump started come from the shared bus, the rest from the
+    local ring: in order, none twice, and the reader then waits on the ring."""
+    shared = InProcessEventBus()
+    fanout = FanOutEventBus(shared, keep=100)
+    await shared.publish(events(1, 2, 3))
+    live = Reader(fanout, None)  # starts the pump: the ring begins after event 3
+    await fanout.publish(events(4, 5))
+    await live.wait_for(2)
+    behind = Reader(fanout, "0")
+    await behind.wait_for(5)
+    await fanout.publish(events(6))
+    await behind.wait_for(6)
+    await live.wait_for(3)
+    assert behind.ids == [1, 2, 3, 4, 5, 6]
+    assert [d.position for d in behind.got[3:]] == [d.position for d in live.got]
+    await behind.stop()
+    await live.stop()
+    await fanout.close()
+
+
+async def test_a_fan_out_resuming_inside_the_ring_never_touches_the_shared_bus() -> None:
+    shared = InProcessEventBus()
+    fanout = FanOutEventBus(shared, keep=100)
+    live = Reader(fanout, None)
+    await asyncio.sleep(0)
+    await fanout.publish(events(1, 2, 3))
+    await live.wait_for(3)
+
+    def refuse(after: str | None) -> AsyncIterator[Delivered]:
+        raise AssertionError("read the shared bus")
+
+    shared.read = refuse  # type: ignore[method-assign]
+    resumed = Reader(fanout, live.got[0].position)
+    await resumed.wait_for(2)
+    assert resumed.ids == [2, 3]
+    await resumed.stop()
+    await live.stop()
+    await fanout.close()
