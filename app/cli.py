@@ -91,7 +91,7 @@ def serve(
     import uvicorn
 
     from app import demo_data
-    from app.runtime import create_app
+    from app.runtime import UVICORN_WEBSOCKETS, create_app
 
     settings = settings_or_exit()
     if host:
@@ -116,6 +116,7 @@ def serve(
         port=settings.port,
         log_level=settings.log_level.lower(),
         access_log=False,
+        **UVICORN_WEBSOCKETS,
     )
 
 

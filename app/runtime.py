@@ -6,10 +6,10 @@ so there is one way the database, the broker and the clock get wired.
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from redis.asyncio import Redis
@@ -21,6 +21,7 @@ from taskiq.schedule_sources import LabelScheduleSource
 
 from adapters.notifiers import SlackWebhookNotifier, SmtpNotifier
 from app import database
+from app.garbage import scheduled_collection
 from app.intake_wiring import intake_factory, warm_up
 from app.outbox_relay import build_event_bus, relaying
 from app.settings import Settings, SettingsError
@@ -147,15 +148,11 @@ def notifiers(settings: Settings) -> dict[NotificationChannel, Notifier]:
     return found
 
 
-def freeze_startup_objects() -> None:
-    """Move everything alive after start-up out of the garbage collector's sight.
-
-    The schema, models and modules are ~115k objects that live forever; without
-    this every full collection rescans them, which cost a quarter of a queue
-    page's CPU time (bench/profile_api_read.py).
-    """
-    gc.collect()
-    gc.freeze()
+UVICORN_WEBSOCKETS: dict[str, Any] = {"ws": "websockets-sansio", "ws_per_message_deflate": False}
+"""How the server speaks WebSocket. The sans-I/O implementation keeps no tasks of its
+own per connection, and permessage-deflate is off: its zlib state costs hundreds of
+KiB per connection, ten times what an idle dashboard may cost (docs/live.md);
+updates are small JSON."""
 
 
 def in_process_scheduler(broker: AsyncBroker) -> "asyncio.Task[None]":
@@ -186,12 +183,14 @@ def create_app(settings: Settings, database_url: str, *, clock: Clock | None = N
         ) as runtime:
             app.state.runtime = runtime
             scheduler = None if settings.redis_url else in_process_scheduler(runtime.broker)
-            freeze_startup_objects()
             log.info(
                 "Frontdesk ready: GraphQL at http://%s:%s/graphql", settings.host, settings.port
             )
             try:
-                async with relaying(database_url, publisher, the_clock):
+                async with (
+                    scheduled_collection(settings.gc_full_seconds),
+                    relaying(database_url, publisher, the_clock),
+                ):
                     yield
             finally:
                 await bus.close()

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     # How many updates may wait unsent for one subscriber before its connection is
     # closed as too slow (1013); memory per subscriber stays bounded by it.
     live_buffer_updates: int = Field(default=256, ge=4, le=100_000)
+    # Seconds between full garbage collections in `frontdesk serve` (app/garbage.py):
+    # CPython's own trigger pauses a process holding thousands of connections.
+    gc_full_seconds: float = Field(default=300.0, ge=1, le=86_400)
 
     @field_validator("database_url")
     @classmethod

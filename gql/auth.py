@@ -4,8 +4,11 @@ Dashboards and integrations send the same token many times a second; looking
 it up each time cost an SQL round trip and an ORM row per request. Principals
 are cached by the token's digest for ``ttl`` seconds, so a revoked token stops
 working within that time (0 disables the cache: every request asks the database).
+Concurrent lookups of one token share one query: thousands of subscriptions on
+one token re-check it together when its entry expires.
 """
 
+import asyncio
 import dataclasses
 import re
 import time
@@ -23,6 +26,7 @@ class PrincipalCache:
         self.ttl = ttl
         self._now = now
         self._entries: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._lookups: dict[str, asyncio.Future[Principal | None]] = {}
 
     async def principal_for(self, token: str) -> Principal | None:
         if self.ttl <= 0:
@@ -32,7 +36,12 @@ class PrincipalCache:
         hit = self._entries.get(key)
         if hit is not None and hit[0] > now:
             return hit[1]
-        principal = await tokens.principal_for(token)
+        pending = self._lookups.get(key)
+        if pending is None:  # one lookup per token at a time, however many ask at once
+            pending = asyncio.ensure_future(tokens.principal_for(token))
+            self._lookups[key] = pending
+            pending.add_done_callback(lambda _: self._lookups.pop(key, None))
+        principal = await asyncio.shield(pending)
         if principal is None:  # unknown tokens are not cached: they cannot fill memory
             self._entries.pop(key, None)
             return None

@@ -6,6 +6,7 @@ request (or another principal) stale or forbidden rows.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from starlette.requests import HTTPConnection
@@ -33,34 +34,55 @@ from gql.subscription_groups import Greetings
 
 @dataclass
 class Loaders:
-    include_internal: bool
-    customer: DataLoader[int, Customer | None] = field(init=False)
-    agent: DataLoader[int, Agent | None] = field(init=False)
-    team: DataLoader[int, Team | None] = field(init=False)
-    category: DataLoader[int, Category | None] = field(init=False)
-    skills: DataLoader[int, list[AgentSkill]] = field(init=False)
-    last_message: DataLoader[int, Message | None] = field(init=False)
-    triage: DataLoader[int, TriageRecord | None] = field(init=False)
-    routing_decision: DataLoader[int, RoutingDecision | None] = field(init=False)
-    clock: Clock = field(default_factory=SystemClock)
-    sla: DataLoader[int, sla_reads.TicketSla | None] = field(init=False)
-    sla_timeline: DataLoader[int, list[TicketEvent]] = field(init=False)
-    escalations: DataLoader[int, list[Escalation]] = field(init=False)
+    """Each loader is made when first used: a request (or a WebSocket connection, which
+    holds a context for its whole life) pays only for the loaders it touches."""
 
-    def __post_init__(self) -> None:
-        self.customer = DataLoader(lambda ids: directory.by_ids(Customer, ids))
-        self.agent = DataLoader(lambda ids: directory.by_ids(Agent, ids))
-        self.team = DataLoader(lambda ids: directory.by_ids(Team, ids))
-        self.category = DataLoader(lambda ids: directory.by_ids(Category, ids))
-        self.skills = DataLoader(directory.skills_by_agent)
-        self.triage = DataLoader(ticket_reads.triage_records)
-        self.routing_decision = DataLoader(ticket_reads.routing_decisions)
-        self.sla = DataLoader(lambda ids: sla_reads.ticket_slas(ids, self.clock.now()))
-        self.sla_timeline = DataLoader(sla_reads.timelines)
-        self.escalations = DataLoader(sla_reads.escalations)
-        self.last_message = DataLoader(
-            lambda ids: ticket_reads.last_messages(ids, self.include_internal)
-        )
+    include_internal: bool
+    clock: Clock = field(default_factory=SystemClock)
+
+    @cached_property
+    def customer(self) -> DataLoader[int, Customer | None]:
+        return DataLoader(lambda ids: directory.by_ids(Customer, ids))
+
+    @cached_property
+    def agent(self) -> DataLoader[int, Agent | None]:
+        return DataLoader(lambda ids: directory.by_ids(Agent, ids))
+
+    @cached_property
+    def team(self) -> DataLoader[int, Team | None]:
+        return DataLoader(lambda ids: directory.by_ids(Team, ids))
+
+    @cached_property
+    def category(self) -> DataLoader[int, Category | None]:
+        return DataLoader(lambda ids: directory.by_ids(Category, ids))
+
+    @cached_property
+    def skills(self) -> DataLoader[int, list[AgentSkill]]:
+        return DataLoader(directory.skills_by_agent)
+
+    @cached_property
+    def triage(self) -> DataLoader[int, TriageRecord | None]:
+        return DataLoader(ticket_reads.triage_records)
+
+    @cached_property
+    def routing_decision(self) -> DataLoader[int, RoutingDecision | None]:
+        return DataLoader(ticket_reads.routing_decisions)
+
+    @cached_property
+    def sla(self) -> DataLoader[int, sla_reads.TicketSla | None]:
+        return DataLoader(lambda ids: sla_reads.ticket_slas(ids, self.clock.now()))
+
+    @cached_property
+    def sla_timeline(self) -> DataLoader[int, list[TicketEvent]]:
+        return DataLoader(sla_reads.timelines)
+
+    @cached_property
+    def escalations(self) -> DataLoader[int, list[Escalation]]:
+        return DataLoader(sla_reads.escalations)
+
+    @cached_property
+    def last_message(self) -> DataLoader[int, Message | None]:
+        return DataLoader(lambda ids: ticket_reads.last_messages(ids, self.include_internal))
 
 
 @dataclass

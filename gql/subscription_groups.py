@@ -26,8 +26,8 @@ only to the members waiting for it.
 import asyncio
 import contextlib
 import functools
+import json
 import logging
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -105,13 +105,18 @@ def _payload(result: ExecutionResult) -> str:
 
 
 class Member:
-    """One subscriber's place in a group: a bounded queue it drains at its own pace."""
+    """One subscriber's place in a group: a bounded queue it drains at its own pace.
+
+    Kept small (a list, and a future only while waiting): a process holds one per
+    subscriber, thousands of them idle."""
+
+    __slots__ = ("_limit", "_on_overflow", "_pending", "_waiter", "greeted", "overflowed")
 
     def __init__(self, limit: int, on_overflow: Callable[[int], None]) -> None:
         self._limit = limit
         self._on_overflow = on_overflow
-        self._pending: deque[Result] = deque()
-        self._wakeup = asyncio.Event()
+        self._pending: list[Result] = []
+        self._waiter: asyncio.Future[None] | None = None
         self.overflowed = False
         self.greeted = False
         """Whether it has had its first message (groups with greetings only)."""
@@ -122,24 +127,30 @@ class Member:
         if len(self._pending) >= self._limit and item is not END:
             self.overflowed = True
             self._pending.clear()
-            self._wakeup.set()
+            self._wake()
             self._on_overflow(self._limit)
             return
         self._pending.append(item)
-        self._wakeup.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
 
     async def results(self) -> AsyncIterator[Result]:
         """Pending results in order, until the group ends or this member overflowed."""
         while not self.overflowed:
-            while self._pending:
-                item = self._pending.popleft()
-                if item is END:
-                    return
-                yield item
-                if self.overflowed:
-                    return
-            self._wakeup.clear()
-            await self._wakeup.wait()
+            if not self._pending:
+                self._waiter = asyncio.get_running_loop().create_future()
+                try:
+                    await self._waiter
+                finally:
+                    self._waiter = None
+                continue
+            item = self._pending.pop(0)  # at most ``limit`` long: a short move
+            if item is END:
+                return
+            yield item
 
 
 class Group:
@@ -264,9 +275,9 @@ def share_key(
     operation = _operation(query, operation_name)
     if operation is None or _alone(operation, variables or {}):
         return None
-    try:
-        frozen = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
+    try:  # the json module's text is exactly as long as it needs (a key per member)
+        frozen = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
         return None
     return (query, operation_name, frozen, audience)
 

@@ -38,7 +38,7 @@ from gql import media_types
 from gql.auth import PrincipalCache, authenticate
 from gql.context import Context, Loaders
 from gql.subscription_groups import SubscriptionGroups
-from gql.ws import PingingTransportWSHandler, TimedGraphQLWSHandler
+from gql.ws import Pinger, PingingTransportWSHandler, TimedGraphQLWSHandler
 
 log = logging.getLogger("frontdesk.graphql")
 
@@ -92,6 +92,7 @@ class FrontdeskGraphQL(GraphQL[Context, None]):
             **kwargs,
         )
         self.ping_seconds = ping_seconds
+        self.pinger = Pinger(ping_seconds)
         self.groups = SubscriptionGroups(limit=buffer_updates)
         self.clock = clock
         self.intake = intake

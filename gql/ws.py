@@ -45,6 +45,9 @@ from gql.subscription_groups import (
 )
 
 log = logging.getLogger("frontdesk.subscriptions")
+RECHECK_SECONDS = 1.0
+"""How often a connection's token is re-checked while updates flow (through the
+token cache): thousands of subscribers per event need not each ask every time."""
 SLOW_CONSUMER = 1013
 """Close code for a client that reads slower than its updates come ("try again later":
 clients such as graphql-ws reconnect, and may resume with ``after``)."""
@@ -60,6 +63,7 @@ class GroupedSubscriptions:
     root_value: Any
     websocket: Any
     _closing: asyncio.Task[None] | None = None
+    _rechecked_at: float = float("-inf")
 
     @contextlib.asynccontextmanager
     async def _joined(
@@ -68,20 +72,22 @@ class GroupedSubscriptions:
         groups: SubscriptionGroups = self.view.groups
         principal = self.context.principal
         key = share_key(query, operation_name, variables, audience(principal) if principal else ())
-        shared_context = dataclasses.replace(
-            self.context,
-            recheck=None,  # each member checks its own token (``_refusal``)
-            loaders=Loaders(
-                include_internal=principal is not None and principal.sees_internal_notes,
-                clock=self.context.clock,
-            ),
-        )
 
         async def source(greetings: Greetings | None) -> Any:
+            """The group's execution (run by its first member only)."""
+            shared_context = dataclasses.replace(
+                self.context,
+                recheck=None,  # each member checks its own token (``_refusal``)
+                greetings=greetings,
+                loaders=Loaders(
+                    include_internal=principal is not None and principal.sees_internal_notes,
+                    clock=self.context.clock,
+                ),
+            )
             return await self.schema.subscribe(
                 query,
                 variable_values=variables,
-                context_value=dataclasses.replace(shared_context, greetings=greetings),
+                context_value=shared_context,
                 root_value=self.root_value,
                 operation_name=operation_name,
             )
@@ -115,10 +121,13 @@ class GroupedSubscriptions:
 
     async def _refusal(self) -> str | None:
         """Why this connection may no longer receive the updates it subscribed to: a
-        final payload (no data, the error), after which the subscription completes."""
+        final payload (no data, the error), after which the subscription completes.
+        Asked at most once a second per connection (``RECHECK_SECONDS``)."""
         recheck = self.context.recheck
-        if recheck is None:
+        now_s = asyncio.get_running_loop().time()
+        if recheck is None or now_s < self._rechecked_at + RECHECK_SECONDS:
             return None
+        self._rechecked_at = now_s
         was: Principal | None = self.context.principal
         now = await recheck()
         error: DomainError | None = None
@@ -147,9 +156,6 @@ def _frame(operation_id: str, kind: str) -> str:
 
 
 class PingingTransportWSHandler(GroupedSubscriptions, BaseGraphQLTransportWSHandler[Context, None]):
-    ping_seconds: float = 15.0
-    _pinging: asyncio.Task[None] | None = None
-
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         if not is_subscription(operation.query, operation.operation_name):
             await super().run_operation(operation)  # queries and mutations over WebSocket
@@ -172,22 +178,49 @@ class PingingTransportWSHandler(GroupedSubscriptions, BaseGraphQLTransportWSHand
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
-        if self.connection_acknowledged and self._pinging is None:
-            self._pinging = asyncio.create_task(self._ping())
-
-    async def _ping(self) -> None:
-        seconds = getattr(self.view, "ping_seconds", self.ping_seconds)
-        with contextlib.suppress(Exception):  # the connection went: shutdown cancels us
-            while True:
-                await asyncio.sleep(seconds)
-                await self.send_message({"type": "ping"})
+        if self.connection_acknowledged:
+            self.view.pinger.add(self)
 
     async def shutdown(self) -> None:
-        if self._pinging is not None:
-            self._pinging.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pinging
+        self.view.pinger.discard(self)
         await super().shutdown()
+
+
+class Pinger:
+    """Pings every acknowledged graphql-transport-ws connection every ``seconds``.
+
+    One task for the process rather than a sleeping task per connection: an idle
+    subscriber should cost as little as possible. Each ping is sent by a short task of
+    its own, so a connection slow to take it delays no other.
+    """
+
+    PING = '{"type":"ping"}'
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._handlers: set[PingingTransportWSHandler] = set()
+        self._sending: set[asyncio.Task[None]] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, handler: "PingingTransportWSHandler") -> None:
+        self._handlers.add(handler)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="frontdesk-ws-pinger")
+
+    def discard(self, handler: "PingingTransportWSHandler") -> None:
+        self._handlers.discard(handler)
+
+    async def _run(self) -> None:
+        while self._handlers:
+            await asyncio.sleep(self.seconds)
+            for handler in list(self._handlers):
+                task = asyncio.create_task(self._ping(handler))
+                self._sending.add(task)
+                task.add_done_callback(self._sending.discard)
+
+    async def _ping(self, handler: "PingingTransportWSHandler") -> None:
+        with contextlib.suppress(Exception):  # the connection went: its shutdown discards it
+            await handler.websocket.send_text(self.PING)
 
 
 class TimedGraphQLWSHandler(GroupedSubscriptions, BaseGraphQLWSHandler[Context, None]):

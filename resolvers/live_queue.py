@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import strawberry
 
 from domain import live, queues, ticket_reads
-from domain.access import Principal
+from domain.access import Principal, audience
 from domain.errors import DomainError
 from domain.ports import Delivered
 from domain.queue_view import QueueChange, QueueChangeKind, QueueView
@@ -38,11 +38,13 @@ from gql.types.live import update
 from gql.types.live_queue import QueueUpdate, queue_change
 from resolvers.live import category_by_key, followed_team, following, principal, still
 from resolvers.live_bursts import pumped
+from resolvers.live_reads import SHARED
 
-COALESCE_SECONDS = 0.05
+COALESCE_SECONDS = 0.02
 """How long a burst is gathered after its first event (``Context.queue_coalesce_seconds``
-overrides it): long enough for one change's several events and a bulk action's
-many; short enough that a person sees no lag."""
+overrides it). One change's several events are published in one relay batch and
+arrive together, so the window only has to span a batch's arrival and the next few
+commits of a bulk action; every update waits this long, so it is kept short."""
 
 
 async def _message(
@@ -59,7 +61,14 @@ async def _message(
     placed = [c.ticket_id for c in changes if c.kind != QueueChangeKind.REMOVED]
     about = [(d, d.event.ticket_id) for d in events if d.event.ticket_id is not None]
     wanted = dict.fromkeys([*placed, *(t for _, t in about)])
-    tickets = await ticket_reads.visible_tickets(p, list(wanted))
+    ids = list(wanted)
+    if position is None:  # a first listing: nothing to share it with
+        tickets = await ticket_reads.visible_tickets(p, ids)
+    else:
+        tickets = await SHARED.read(
+            ("tickets", position, audience(p), tuple(ids)),
+            lambda: ticket_reads.visible_tickets(p, ids),
+        )
     return QueueUpdate(
         position=position,
         reset=reset,
@@ -100,7 +109,11 @@ async def _update(
         only_own[ticket_id] = only_own.get(ticket_id, True) and queue.own(delivered)
     if not concerned:
         return None
-    fresh = await queues.refreshed_keys(queue.scope, list(only_own))
+    touched = sorted(only_own)
+    fresh = await SHARED.read(  # the same for every subscription on this queue
+        ("keys", burst[-1].position, queue.scope, tuple(touched)),
+        lambda: queues.refreshed_keys(queue.scope, touched),
+    )
     queue.view.apply({t: key for t, key in fresh.items() if only_own[t]})  # the client did these
     changes = queue.view.apply({t: key for t, key in fresh.items() if not only_own[t]})
     shown = [d for d in concerned if not queue.own(d) and live.may_see(p, d.event)]

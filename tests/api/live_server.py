@@ -14,6 +14,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from adapters.event_bus_memory import InProcessEventBus
 from app.outbox_relay import OutboxRelay
+from app.runtime import UVICORN_WEBSOCKETS
 from domain.ports import Clock
 from domain.triage import Intake
 from gql.app import build_app
@@ -55,7 +56,14 @@ async def live_server(
         ws_buffer_updates=ws_buffer_updates,
     )
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        **UVICORN_WEBSOCKETS,  # as `frontdesk serve` runs
+    )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
     relay = asyncio.create_task(OutboxRelay(database_url, bus, clock, poll_seconds=0.2).run())

@@ -1,5 +1,6 @@
 """The principal cache: repeated requests skip the token lookup, revocation lands in time."""
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -37,6 +38,26 @@ async def test_a_cached_principal_is_reused_until_it_expires(
     seconds[0] += 0.2
     assert await cache.principal_for(token) is None
     assert len(calls) == 2
+
+
+async def test_concurrent_lookups_of_one_token_share_one_query(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thousands of subscriptions on one token re-check it together when it expires."""
+    token = await token_for(Role.ADMIN)
+    calls: list[str] = []
+    real = tokens.principal_for
+
+    async def counting(presented: str):  # type: ignore[no-untyped-def]
+        calls.append(presented)
+        await asyncio.sleep(0.05)
+        return await real(presented)
+
+    monkeypatch.setattr(tokens, "principal_for", counting)
+    cache = PrincipalCache(ttl=5)
+    found = await asyncio.gather(*(cache.principal_for(token) for _ in range(100)))
+    assert len(calls) == 1
+    assert len({p.token_id for p in found if p is not None}) == 1 and None not in found
 
 
 async def test_unknown_tokens_are_never_cached(db: str) -> None:

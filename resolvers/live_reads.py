@@ -1,0 +1,42 @@
+"""Reads that many live executions make for the same events, made once.
+
+Queue subscriptions that differ only in ``clientId`` (each dashboard tab has its
+own) cannot share an execution, yet for one burst of events they read the same
+tickets. Without this, 5,000 of them would send 5,000 identical queries per event
+and wait on the database pool. A read is keyed by the bus position it follows, so
+it is shared only by executions handling the same events (what the database holds
+then reflects at least those events); concurrent askers share one query.
+"""
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
+
+
+class SharedReads:
+    """The last ``size`` reads, by key; a failed read is forgotten, so the next asks
+    again."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._reads: OrderedDict[Hashable, asyncio.Future[Any]] = OrderedDict()
+
+    async def read(self, key: Hashable, make: Callable[[], Awaitable[T]]) -> T:
+        found = self._reads.get(key)
+        if found is None:
+            found = asyncio.ensure_future(make())
+            self._reads[key] = found
+            found.add_done_callback(lambda done: self._forget_failed(key, done))
+            while len(self._reads) > self._size:
+                self._reads.popitem(last=False)
+        return cast(T, await asyncio.shield(found))
+
+    def _forget_failed(self, key: Hashable, done: asyncio.Future[Any]) -> None:
+        if (done.cancelled() or done.exception() is not None) and self._reads.get(key) is done:
+            del self._reads[key]
+
+
+SHARED = SharedReads()
