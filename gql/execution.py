@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from graphql import GraphQLObjectType
+from graphql import GraphQLObjectType, OperationType
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from tortoise.models import Model
@@ -52,7 +52,11 @@ class FrontdeskExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self.is_awaitable = is_awaitable  # type: ignore[assignment]
         middleware = self.middleware_manager.middlewares if self.middleware_manager else ()
-        self._planner = Planner(self) if self.use_plans and not middleware else None
+        # A subscription executes once per event, each time with a new context: a plan
+        # compiled for one small update is thrown away before it pays for itself.
+        subscription = self.operation.operation == OperationType.SUBSCRIPTION
+        plans = self.use_plans and not middleware and not subscription
+        self._planner = Planner(self) if plans else None
 
     def complete_object_value(  # noqa: PLR0917  (graphql-core calls it positionally)
         self,
