@@ -12,18 +12,23 @@ from gql.auth import PrincipalCache
 from tests.factories import token_for
 
 
-async def test_a_cached_principal_is_reused_until_it_expires(
-    db: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    token = await token_for(Role.ADMIN)
-    calls: list[str] = []
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every token lookup that reaches the database (each takes a moment)."""
+    made: list[str] = []
     real = tokens.principal_for
 
     async def counting(presented: str):  # type: ignore[no-untyped-def]
-        calls.append(presented)
+        made.append(presented)
+        await asyncio.sleep(0.01)
         return await real(presented)
 
     monkeypatch.setattr(tokens, "principal_for", counting)
+    return made
+
+
+async def test_a_cached_principal_is_reused_until_it_expires(db: str, calls: list[str]) -> None:
+    token = await token_for(Role.ADMIN)
     seconds = [100.0]
     cache = PrincipalCache(ttl=5, now=lambda: seconds[0])
 
@@ -40,20 +45,9 @@ async def test_a_cached_principal_is_reused_until_it_expires(
     assert len(calls) == 2
 
 
-async def test_concurrent_lookups_of_one_token_share_one_query(
-    db: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_concurrent_lookups_of_one_token_share_one_query(db: str, calls: list[str]) -> None:
     """Thousands of subscriptions on one token re-check it together when it expires."""
     token = await token_for(Role.ADMIN)
-    calls: list[str] = []
-    real = tokens.principal_for
-
-    async def counting(presented: str):  # type: ignore[no-untyped-def]
-        calls.append(presented)
-        await asyncio.sleep(0.05)
-        return await real(presented)
-
-    monkeypatch.setattr(tokens, "principal_for", counting)
     cache = PrincipalCache(ttl=5)
     found = await asyncio.gather(*(cache.principal_for(token) for _ in range(100)))
     assert len(calls) == 1
