@@ -25,8 +25,13 @@ log = logging.getLogger("frontdesk.event_bus")
 class FanOutEventBus:
     """An ``EventBus`` that publishes to ``shared`` and serves reads from one local pump."""
 
-    def __init__(self, shared: EventBus, keep: int = 10_000) -> None:
+    def __init__(
+        self, shared: EventBus, keep: int = 10_000, behind: EventBus | None = None
+    ) -> None:
+        """``behind``: the bus readers catching up read (``shared`` if None); give it
+        its own connections so a reconnect storm cannot starve the pump."""
         self._shared = shared
+        self._behind = behind or shared
         self._keep = keep
         self._closed = False
         self._ring = EventRing(keep)
@@ -47,7 +52,7 @@ class FanOutEventBus:
         seq = self._seq_of.get(after)
         if seq is not None:
             return self._ring.follow(seq)
-        return self._catch_up(self._shared.read(after))
+        return self._catch_up(self._behind.read(after))
 
     def _start_pump(self) -> None:
         if self._pump is None or self._pump.done():
@@ -87,7 +92,7 @@ class FanOutEventBus:
                 yield delivered
 
     async def close(self) -> None:
-        """Ends every local reader and the pump, then closes the shared bus it reads."""
+        """Ends every local reader and the pump, then closes the buses it reads."""
         self._closed = True
         self._ring.close()
         if self._pump is not None:
@@ -95,3 +100,5 @@ class FanOutEventBus:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pump
         await self._shared.close()
+        if self._behind is not self._shared:
+            await self._behind.close()

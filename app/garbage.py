@@ -56,6 +56,7 @@ async def scheduled_collection(full_every_seconds: float) -> AsyncIterator[None]
         with contextlib.suppress(asyncio.CancelledError):
             await task
         gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 async def _collect_every(seconds: float) -> None:

@@ -28,9 +28,9 @@ CHANNEL = "frontdesk_outbox"
 
 
 SHARED_READERS_PER_PROCESS = 200
-"""Redis connections a process's reads may hold: one for the fan-out pump, one for
-each subscription resuming from further back than the local ring keeps (until it
-catches up with the ring)."""
+"""Redis connections the subscriptions of one process may hold while resuming from
+further back than the local ring keeps (each until it reaches the ring); the
+fan-out's pump has a client of its own."""
 
 
 def build_event_bus(settings: Settings) -> tuple[EventBus, EventBus]:
@@ -40,10 +40,11 @@ def build_event_bus(settings: Settings) -> tuple[EventBus, EventBus]:
     in-process bus (the embedded default: one process)."""
     if settings.redis_url:
         stream = settings.event_stream
-        shared = RedisStreamEventBus.from_url(
+        pump = RedisStreamEventBus.from_url(settings.redis_url, max_connections=2, stream=stream)
+        behind = RedisStreamEventBus.from_url(
             settings.redis_url, max_connections=SHARED_READERS_PER_PROCESS, stream=stream
         )
-        readers = FanOutEventBus(shared)
+        readers = FanOutEventBus(pump, behind=behind)
         return readers, RedisStreamEventBus.from_url(settings.redis_url, stream=stream)
     bus = InProcessEventBus()
     return bus, bus

@@ -16,8 +16,8 @@ WITH new AS (
     RETURNING *
 ), event AS (
     INSERT INTO ticket_event (ticket_id, kind, actor_role, actor_id, actor_token_id, data,
-        created_at)
-    SELECT id, 'ticket.created', $12, $13, $14, $15::jsonb, $11 FROM new
+        created_at, client_id)
+    SELECT id, 'ticket.created', $12, $13, $14, $15::jsonb, $11, $16 FROM new
 )
 SELECT * FROM new
 """

@@ -43,9 +43,10 @@ WRITABLE = frozenset(
 )
 
 EVENTS = """
-INSERT INTO ticket_event (ticket_id, kind, actor_role, actor_id, actor_token_id, data, created_at)
-SELECT $1, kind, $2, $3, $4, data, $5
-FROM unnest($6::text[], $7::jsonb[]) WITH ORDINALITY AS e(kind, data, n) ORDER BY n
+INSERT INTO ticket_event (ticket_id, kind, actor_role, actor_id, actor_token_id, client_id, data,
+    created_at)
+SELECT $1, kind, $2, $3, $4, $5, data, $6
+FROM unnest($7::text[], $8::jsonb[]) WITH ORDINALITY AS e(kind, data, n) ORDER BY n
 """
 
 
@@ -63,9 +64,15 @@ def _sql_value(name: str, value: Any) -> Any:
 
 
 def _actor(actor: Principal | None) -> list[Any]:
+    """Who did it, as events record it (role, id, token, the client it came from)."""
     if actor is None:
-        return ["SYSTEM", None, None]
-    return [actor.role.value, actor.agent_id or actor.customer_id, actor.token_id or None]
+        return ["SYSTEM", None, None, None]
+    return [
+        actor.role.value,
+        actor.agent_id or actor.customer_id,
+        actor.token_id or None,
+        actor.client_id,
+    ]
 
 
 @dataclass

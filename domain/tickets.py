@@ -132,6 +132,7 @@ async def create_ticket(
             p.agent_id or p.customer_id,
             p.token_id or None,
             orjson.dumps({"subject": subject}).decode(),
+            p.client_id,
         ],
     )
     ticket = Ticket._init_from_db(**dict(rows[0]))

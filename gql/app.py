@@ -94,6 +94,7 @@ def build_app(
     ws_ping_seconds: float = 15.0,
     ws_init_seconds: float = 5.0,
     ws_buffer_updates: int = 256,
+    ws_recheck_seconds: float = 1.0,
     lifespan: Callable[[Starlette], contextlib.AbstractAsyncContextManager[Any]] | None = None,
 ) -> Starlette:
     principals = PrincipalCache(token_cache_seconds)
@@ -104,6 +105,7 @@ def build_app(
         ping_seconds=ws_ping_seconds,
         init_seconds=ws_init_seconds,
         buffer_updates=ws_buffer_updates,
+        recheck_seconds=ws_recheck_seconds,
         clock=clock,
         intake=intake or Intake(clock),
         triage=triage,

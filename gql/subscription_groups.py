@@ -36,6 +36,7 @@ import orjson
 from graphql import (
     FieldNode,
     GraphQLError,
+    NullValueNode,
     OperationDefinitionNode,
     OperationType,
     VariableNode,
@@ -183,14 +184,16 @@ class Group:
                     self._deliver(Result(result, None))
                 elif isinstance(result, ExecutionResult):
                     greeting = self.greetings is not None and self.greetings.take()
+                    if result.data is None and result.errors:
+                        self._on_empty(self)  # the end: a later subscriber gets its own answer
                     self._deliver(Result(result, _payload(result)), greeting=greeting)
         except Exception:  # one operation failing must not go unnoticed or take others down
             log.exception("a shared subscription failed")
         finally:
+            self._on_empty(self)  # no one may join a finished group
             if stream is not None:
                 with contextlib.suppress(Exception):
                     await stream.aclose()
-            self._on_empty(self)  # no one may join a finished group
             self._deliver(END)
 
     def _deliver(self, item: Result, *, greeting: bool = False) -> None:
@@ -301,6 +304,21 @@ def _alone(operation: OperationDefinitionNode, variables: dict[str, Any]) -> boo
             if argument.name.value != RESUME_ARGUMENT:
                 continue
             value = argument.value
-            if not isinstance(value, VariableNode) or variables.get(value.name.value) is not None:
+            if not isinstance(value, VariableNode) or _given(operation, value, variables):
                 return True
     return False
+
+
+def _given(
+    operation: OperationDefinitionNode, variable: VariableNode, values: dict[str, Any]
+) -> bool:
+    """Whether the variable has a value: sent, or left out with a default."""
+    name = variable.name.value
+    if name in values:
+        return values[name] is not None
+    return any(
+        d.variable.name.value == name
+        and d.default_value is not None
+        and not isinstance(d.default_value, NullValueNode)
+        for d in operation.variable_definitions or ()
+    )

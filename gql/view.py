@@ -38,7 +38,7 @@ from gql import media_types
 from gql.auth import PrincipalCache, authenticate
 from gql.context import Context, Loaders
 from gql.subscription_groups import SubscriptionGroups
-from gql.ws import Pinger, PingingTransportWSHandler, TimedGraphQLWSHandler
+from gql.ws import RECHECK_SECONDS, Pinger, PingingTransportWSHandler, TimedGraphQLWSHandler
 
 log = logging.getLogger("frontdesk.graphql")
 
@@ -78,12 +78,14 @@ class FrontdeskGraphQL(GraphQL[Context, None]):
         ping_seconds: float = 15.0,
         init_seconds: float = 5.0,
         buffer_updates: int = 256,
+        recheck_seconds: float = RECHECK_SECONDS,
         **kwargs: Any,
     ) -> None:
         """``ping_seconds``: how often the server pings (both protocols);
         ``init_seconds``: how long a client may take to send connection_init;
         ``buffer_updates``: how many updates may wait for one subscriber before its
-        connection is closed as too slow."""
+        connection is closed as too slow; ``recheck_seconds``: how often, at most, a
+        connection's token is re-checked while updates flow."""
         super().__init__(
             schema,
             keep_alive=True,
@@ -93,6 +95,7 @@ class FrontdeskGraphQL(GraphQL[Context, None]):
         )
         self.ping_seconds = ping_seconds
         self.pinger = Pinger(ping_seconds)
+        self.recheck_seconds = recheck_seconds
         self.groups = SubscriptionGroups(limit=buffer_updates)
         self.clock = clock
         self.intake = intake

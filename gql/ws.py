@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
+from graphql import GraphQLError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -64,19 +65,26 @@ class GroupedSubscriptions:
     websocket: Any
     _closing: asyncio.Task[None] | None = None
     _rechecked_at: float = float("-inf")
+    _revoked: bool = False
 
     @contextlib.asynccontextmanager
     async def _joined(
-        self, query: str, operation_name: str | None, variables: dict[str, Any] | None
+        self,
+        principal: Principal | None,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
     ) -> AsyncIterator[Member]:
+        """This subscription's membership of its group, for ``principal`` (the
+        connection's, checked as the subscription starts)."""
         groups: SubscriptionGroups = self.view.groups
-        principal = self.context.principal
         key = share_key(query, operation_name, variables, audience(principal) if principal else ())
 
         async def source(greetings: Greetings | None) -> Any:
             """The group's execution (run by its first member only)."""
             shared_context = dataclasses.replace(
                 self.context,
+                principal=principal,
                 recheck=None,  # each member checks its own token (``_refusal``)
                 greetings=greetings,
                 loaders=Loaders(
@@ -96,10 +104,44 @@ class GroupedSubscriptions:
         async with groups.join(key, source, self._too_slow, greeted=greeted) as member:
             yield member
 
+    async def _subscription(
+        self,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+        frame: str,
+        *,
+        refuse: Callable[[GraphQLError], Awaitable[None]],
+        refused: Callable[[Any], Awaitable[None]],
+        complete: Callable[[], Awaitable[None]],
+        stopped: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """One subscription, start to end, the same on both protocols: the token is
+        checked as it starts; it joins its group and forwards updates; it completes
+        when the group ends, and any failure is logged and completes it too."""
+        try:
+            principal = await self._principal_now(force=True)
+            if principal is None:
+                await refuse(query_error(Unauthenticated("The token was revoked; sign in again.")))
+                return
+            async with self._joined(principal, query, operation_name, variables) as member:
+                ended = await self._forward(
+                    member, frame, principal, refused=refused, stopped=stopped
+                )
+            if ended:
+                await complete()
+        except (_OperationStreamClosed, WebSocketDisconnected):
+            return
+        except Exception:  # never a silent end: log it, and tell the client it is over
+            log.exception("a subscription failed")
+            with contextlib.suppress(Exception):
+                await complete()
+
     async def _forward(
         self,
         member: Member,
         frame: str,
+        subscribed_as: Principal | None,
         *,
         refused: Callable[[Any], Awaitable[None]],
         stopped: Callable[[], bool] = lambda: False,
@@ -113,28 +155,40 @@ class GroupedSubscriptions:
                 return False
             if stopped():
                 return False
-            refusal = await self._refusal()
+            refusal = await self._refusal(subscribed_as)
             await self.websocket.send_text(frame + (refusal or item.payload) + "}")
             if refusal is not None:
                 return True
         return not member.overflowed
 
-    async def _refusal(self) -> str | None:
-        """Why this connection may no longer receive the updates it subscribed to: a
-        final payload (no data, the error), after which the subscription completes.
-        Asked at most once a second per connection (``RECHECK_SECONDS``)."""
+    async def _principal_now(self, *, force: bool = False) -> Principal | None:
+        """Who the connection's token stands for now; None once revoked (for good:
+        a revoked token never reads again on this connection). Asked through the
+        token cache at most once a second unless ``force``; a lookup that fails keeps
+        the last answer and is asked again next time."""
+        if self._revoked:
+            return None
         recheck = self.context.recheck
         now_s = asyncio.get_running_loop().time()
-        if recheck is None or now_s < self._rechecked_at + RECHECK_SECONDS:
-            return None
+        every = getattr(self.view, "recheck_seconds", RECHECK_SECONDS)
+        if recheck is None or (not force and now_s < self._rechecked_at + every):
+            return self.context.principal
+        try:
+            now = await recheck()
+        except Exception:  # the token store is down a moment: keep the last answer
+            log.warning("re-checking a WebSocket's token failed", exc_info=True)
+            return self.context.principal
         self._rechecked_at = now_s
-        was: Principal | None = self.context.principal
-        now = await recheck()
-        error: DomainError | None = None
         if now is None:
-            error = Unauthenticated("The token was revoked; sign in again.")
-        elif was is not None and audience(now) != audience(was):
-            error = Forbidden("Your access changed; subscribe again.")
+            self._revoked = True
+            return None
+        self.context.principal = now  # later subscriptions follow the new access
+        return now
+
+    async def _refusal(self, subscribed_as: Principal | None) -> str | None:
+        """Why this subscription may no longer receive its updates: a final payload
+        (no data, the error), after which it completes."""
+        error = _access_error(subscribed_as, await self._principal_now())
         if error is None:
             return None
         return orjson.dumps({"data": None, "errors": [query_error(error).formatted]}).decode()
@@ -150,6 +204,15 @@ class GroupedSubscriptions:
             await self.websocket.close(code=code, reason=reason)
 
 
+def _access_error(subscribed_as: Principal | None, now: Principal | None) -> DomainError | None:
+    """A revoked token, or access no longer what the subscription was computed for."""
+    if now is None and subscribed_as is not None:
+        return Unauthenticated("The token was revoked; sign in again.")
+    if now is not None and subscribed_as is not None and audience(now) != audience(subscribed_as):
+        return Forbidden("Your access changed; subscribe again.")
+    return None
+
+
 def _frame(operation_id: str, kind: str) -> str:
     """The start of a message whose pre-serialised payload follows (then ``}``)."""
     return f'{{"id":{orjson.dumps(operation_id).decode()},"type":"{kind}","payload":'
@@ -160,21 +223,18 @@ class PingingTransportWSHandler(GroupedSubscriptions, BaseGraphQLTransportWSHand
         if not is_subscription(operation.query, operation.operation_name):
             await super().run_operation(operation)  # queries and mutations over WebSocket
             return
-        frame = _frame(operation.id, "next")
-        try:
-            async with self._joined(
-                operation.query, operation.operation_name, operation.variables
-            ) as member:
-                ended = await self._forward(
-                    member,
-                    frame,
-                    refused=lambda result: self._handle_pre_execution_error(operation, result),
-                    stopped=lambda: operation.completed,
-                )
-            if ended:
-                await operation.send_operation_message({"id": operation.id, "type": "complete"})
-        except (_OperationStreamClosed, WebSocketDisconnected):
-            return
+        await self._subscription(
+            operation.query,
+            operation.operation_name,
+            operation.variables,
+            _frame(operation.id, "next"),
+            refuse=lambda error: operation.send_initial_errors([error]),
+            refused=lambda result: self._handle_pre_execution_error(operation, result),
+            stopped=lambda: operation.completed,
+            complete=lambda: operation.send_operation_message(
+                {"id": operation.id, "type": "complete"}
+            ),
+        )
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
@@ -234,23 +294,33 @@ class TimedGraphQLWSHandler(GroupedSubscriptions, BaseGraphQLWSHandler[Context, 
         if not is_subscription(query, operation_name):
             await super().handle_async_results(operation_id, query, operation_name, variables)
             return
-        frame = _frame(operation_id, "data")
-        try:
-            async with self._joined(query, operation_name, variables) as member:
-                ended = await self._forward(
-                    member,
-                    frame,
-                    refused=lambda result: self.send_message(
-                        {"type": "error", "id": operation_id, "payload": result.errors[0].formatted}
-                    ),
-                )
-            if ended:
+
+        async def refuse(error: GraphQLError) -> None:
+            await self.send_message(
+                {"type": "error", "id": operation_id, "payload": error.formatted}
+            )
+
+        completed = False
+
+        async def complete() -> None:
+            nonlocal completed
+            if not completed:
+                completed = True
                 await self.send_message({"type": "complete", "id": operation_id})
+
+        try:
+            await self._subscription(
+                query,
+                operation_name,
+                variables,
+                _frame(operation_id, "data"),
+                refuse=refuse,
+                refused=lambda result: refuse(result.errors[0]),
+                complete=complete,
+            )
         except asyncio.CancelledError:  # stopped by the client: Strawberry says complete
             with contextlib.suppress(Exception):
-                await self.send_message({"type": "complete", "id": operation_id})
-        except WebSocketDisconnected:
-            return
+                await complete()
         finally:
             self.tasks.pop(operation_id, None)
 

@@ -54,6 +54,7 @@ async def live_server(
         ws_ping_seconds=ws_ping_seconds,
         ws_init_seconds=ws_init_seconds,
         ws_buffer_updates=ws_buffer_updates,
+        ws_recheck_seconds=0,  # every update checks the token: revocation tests are exact
     )
     port = free_port()
     config = uvicorn.Config(

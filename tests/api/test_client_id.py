@@ -68,3 +68,46 @@ async def test_a_malformed_client_id_is_refused_and_changes_nothing(
         assert response.status_code == 400
         assert "X-Client-Id must be" in response.text
     assert await row_counts() == before
+
+
+async def _post(
+    client: httpx.AsyncClient, token: str, query: str, variables: dict[str, object]
+) -> None:
+    response = await client.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}", "X-Client-Id": "desk-9"},
+    )
+    assert response.status_code == 200 and "errors" not in response.json(), response.text
+
+
+async def test_creating_and_escalating_remember_the_client_too(
+    client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    """Commands that write their events in bulk statements record the client as well."""
+    customer = await create_customer()
+    admin = await token_for(Role.ADMIN)
+    create = """mutation($input: CreateTicketInput!) {
+      createTicket(input: $input) { ticket { id } userErrors { message } } }"""
+    await _post(
+        client,
+        admin,
+        create,
+        {
+            "input": {
+                "subject": "Printer",
+                "description": "It jams",
+                "customerId": gid("Customer", customer.id),
+            }
+        },
+    )
+    created = await TicketEvent.filter(kind="ticket.created").get()
+    assert created.client_id == "desk-9"
+
+    escalate = """mutation($input: EscalateTicketInput!) {
+      escalateTicket(input: $input) { userErrors { message } } }"""
+    assert created.ticket_id is not None
+    ticket_id = gid("Ticket", created.ticket_id)
+    await _post(client, admin, escalate, {"input": {"ticketId": ticket_id, "reason": "VIP"}})
+    escalated = await TicketEvent.filter(kind="ticket.escalated").get()
+    assert escalated.client_id == "desk-9"

@@ -3,6 +3,7 @@ authentication in connection_init, only what the token may see, resume after a
 reconnect, both protocols."""
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -199,3 +200,51 @@ async def test_queues_and_slas_are_for_staff_and_an_agent_follows_only_their_tea
             await subscribe(ws, query, variables)
             got = await receive(ws)
         assert got["payload"]["errors"][0]["extensions"]["code"] == "FORBIDDEN", got
+
+
+async def test_a_revoked_token_cannot_subscribe_again_on_the_same_connection(
+    server: LiveServer, clock: ManualClock
+) -> None:
+    ticket = await create_ticket(await create_customer(), clock)
+    token = await token_for(Role.ADMIN)
+    async with transport_ws(server.url, bearer(token)) as ws:
+        await subscribe(ws, TICKET, {"id": gid("Ticket", ticket.id)})
+        await tokens_service.revoke(token, clock.now())
+        await tickets.add_message(ADMIN, ticket.id, "after the revocation", False, clock)
+        assert (await receive(ws))["payload"]["errors"][0]["extensions"]["code"] == (
+            "UNAUTHENTICATED"
+        )
+        assert (await receive(ws))["type"] == "complete"
+        message = {"id": "2", "type": "subscribe", "payload": {"query": QUEUE}}
+        await ws.send(json.dumps(message))
+        again = await receive(ws)
+    assert again["type"] == "error" and again["id"] == "2"
+    assert again["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_token_store_hiccup_during_updates_loses_nothing(
+    server: LiveServer, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket = await create_ticket(await create_customer(), clock)
+    token = await token_for(Role.ADMIN)
+    real = tokens_service.principal_for
+    failures = [ConnectionError("token store unreachable")]
+
+    async def flaky(presented: str) -> Any:
+        if failures:
+            raise failures.pop()
+        return await real(presented)
+
+    async with transport_ws(server.url, bearer(token)) as ws:
+        await subscribe(ws, TICKET, {"id": gid("Ticket", ticket.id)})
+        monkeypatch.setattr(tokens_service, "principal_for", flaky)
+        await tickets.add_message(ADMIN, ticket.id, "during the hiccup", False, clock)
+        first = await receive(ws)
+        await tickets.add_message(ADMIN, ticket.id, "after it", False, clock)
+        kinds = [first["payload"]["data"]["ticketUpdates"]["kind"]]
+        with contextlib.suppress(TimeoutError):
+            while True:
+                got = await receive(ws, seconds=1)
+                kinds.append(got["payload"]["data"]["ticketUpdates"]["kind"])
+    assert not failures  # the failing lookup did happen
+    assert kinds.count("message.added") == 2

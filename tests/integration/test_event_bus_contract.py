@@ -338,6 +338,18 @@ async def test_a_fan_out_reader_from_far_back_catches_up_then_joins_the_ring() -
     await fanout.close()
 
 
+async def test_a_fan_out_catches_up_through_its_own_reader_bus() -> None:
+    """Catching up reads the ``behind`` bus (its own connections), the pump ``shared``."""
+    shared, behind = InProcessEventBus(), InProcessEventBus()
+    await behind.publish(events(1, 2))
+    fanout = FanOutEventBus(shared, keep=100, behind=behind)
+    reader = Reader(fanout, "0")
+    await reader.wait_for(2)
+    assert reader.ids == [1, 2]
+    await reader.stop()
+    await fanout.close()
+
+
 async def test_a_fan_out_resuming_inside_the_ring_never_touches_the_shared_bus() -> None:
     shared = InProcessEventBus()
     fanout = FanOutEventBus(shared, keep=100)

@@ -27,5 +27,5 @@ async def test_full_collections_run_on_the_schedule_and_the_policy_is_restored()
             assert 2 <= len(full_runs) <= 4
     finally:
         gc.callbacks.remove(count)
-        gc.unfreeze()
     assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

@@ -40,3 +40,17 @@ async def test_a_failed_read_is_asked_again_and_old_keys_are_dropped() -> None:
     await reads.read("b", working)  # "k" is the oldest of three: dropped
     assert await reads.read("k", working) == 7
     assert calls == ["fail", "ok", "ok", "ok", "ok"]
+
+
+async def test_a_read_older_than_its_age_is_made_again() -> None:
+    """A subscription replaying old events must not get what was read back then."""
+    reads, calls = SharedReads(max_age=0.05), []
+
+    async def query() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert await reads.read("k", query) == 1
+    assert await reads.read("k", query) == 1
+    await asyncio.sleep(0.08)
+    assert await reads.read("k", query) == 2

@@ -40,6 +40,13 @@ def test_resuming_after_a_position_runs_alone() -> None:
     assert share_key(TICKET, None, {"id": "T1", "after": "1-0"}, AUDIENCE) is None
     literal = 'subscription { ticketUpdates(ticketId: "T1", after: "1-0") { kind } }'
     assert share_key(literal, None, None, AUDIENCE) is None
+    defaulted = (
+        'subscription($after: String = "1-0") { ticketUpdates(ticketId: "T1", after: $after) '
+        "{ kind } }"
+    )
+    assert share_key(defaulted, None, {}, AUDIENCE) is None
+    null_default = defaulted.replace('"1-0"', "null")
+    assert share_key(null_default, None, {}, AUDIENCE) is not None
 
 
 def test_a_root_fragment_runs_alone() -> None:
