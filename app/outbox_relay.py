@@ -1,8 +1,11 @@
 """Runs the outbox relay in an API process: wakes on PostgreSQL NOTIFY, publishes.
 
 The relay sleeps on a dedicated connection LISTENing to ``frontdesk_outbox`` (a
-trigger notifies when events commit) and polls every ``poll_seconds`` as well, in
-case a notification was missed while the connection was being re-established.
+trigger notifies when events commit, but only while a relay has asked for it: a
+NOTIFY serialises commits, see migration 0011) and polls every ``poll_seconds``
+as well, in case a notification was missed while the connection was being
+re-established. While events keep coming it publishes in rounds ``linger_seconds``
+apart and asks nobody to wake it.
 While the bus is unavailable it backs off and retries; the events wait in the
 outbox. Every API process runs one; the advisory lock in ``domain.outbox`` lets
 one publish at a time.
@@ -20,7 +23,7 @@ from adapters.event_bus_memory import InProcessEventBus
 from adapters.event_bus_redis import RedisStreamEventBus
 from app import database
 from app.settings import Settings
-from domain.outbox import relay_all
+from domain.outbox import listen_for, relay_all, writers_settled
 from domain.ports import Clock, EventBus
 
 log = logging.getLogger("frontdesk.outbox")
@@ -51,13 +54,25 @@ def build_event_bus(settings: Settings) -> tuple[EventBus, EventBus]:
 
 
 class OutboxRelay:
+    QUIET_SECONDS = 0.05
+    """Found nothing for this long: ask writers to wake it, and sleep."""
+
     def __init__(
-        self, database_url: str, bus: EventBus, clock: Clock, poll_seconds: float = 1.0
+        self,
+        database_url: str,
+        bus: EventBus,
+        clock: Clock,
+        poll_seconds: float = 1.0,
+        linger_seconds: float = 0.01,
     ) -> None:
         self._url = database_url
         self._bus = bus
         self._clock = clock
         self._poll = poll_seconds
+        self._linger = linger_seconds
+        self._asked = False
+        self._quiet_rounds = 0
+        """Writers were asked to wake this relay (``domain.outbox.listen_for``)."""
         self._wake = asyncio.Event()
 
     def _notified(self, *_: object) -> None:
@@ -81,7 +96,7 @@ class OutboxRelay:
                     listener = await self._listen()
                 self._wake.clear()
                 try:
-                    await relay_all(self._bus, self._clock.now())
+                    idle = await self._round(listening=listener is not None)
                     backoff = 0.5
                 except Exception as exc:  # noqa: BLE001  (bus or database down: retry, keep events)
                     log.warning(
@@ -90,11 +105,51 @@ class OutboxRelay:
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, 10.0)
                     continue
+                if not idle:
+                    # More will have committed meanwhile. A round costs PostgreSQL
+                    # five statements, so rounds go a little apart, not flat out.
+                    await asyncio.sleep(self._linger)
+                    continue
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._poll)
         finally:
             if listener is not None and not listener.is_closed():
                 await listener.close()
+            if self._asked:
+                with contextlib.suppress(Exception):  # else the request lapses by itself
+                    await asyncio.wait_for(listen_for(None), 1.0)
+
+    async def _round(self, *, listening: bool) -> bool:
+        """Publish what is there; True when the relay may sleep until woken.
+
+        Before sleeping it asks writers to wake it (the request lapses after two
+        polls, should this process die), waits until every writer that may have
+        checked before the request has committed, and looks once more.
+        """
+        if await relay_all(self._bus, self._clock.now()):
+            self._quiet_rounds = 0
+            await self._ask(wake=False)
+            return False
+        self._quiet_rounds += 1
+        if not listening:
+            return True
+        if self._quiet_rounds * self._linger < self.QUIET_SECONDS:
+            return False  # a lull between events: asking writers would cost them more
+        await self._ask(wake=True)
+        if not await writers_settled():
+            return False
+        if await relay_all(self._bus, self._clock.now()):
+            self._quiet_rounds = 0
+            await self._ask(wake=False)
+            return False
+        return True
+
+    async def _ask(self, *, wake: bool) -> None:
+        if wake:
+            await listen_for(2 * self._poll)
+        elif self._asked:
+            await listen_for(None)
+        self._asked = wake
 
 
 @contextlib.asynccontextmanager

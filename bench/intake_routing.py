@@ -17,8 +17,9 @@ class _Rollback(Exception):
 
 
 async def routing_latency(runs: int, category_key: str) -> dict[str, float]:
-    """Decision (score every candidate, reserve the best) and the whole ``route`` with
-    its writes, for a ticket of ``category_key``; each run is rolled back."""
+    """Decision (refresh the roster, score every candidate, reserve the best) and the
+    whole ``route`` with its writes, for a ticket of ``category_key``; each run is
+    rolled back. The roster's first load, once per process, is timed on its own."""
     from tortoise.transactions import in_transaction  # noqa: PLC0415
 
     from domain.models import Category  # noqa: PLC0415
@@ -35,6 +36,15 @@ async def routing_latency(runs: int, category_key: str) -> dict[str, float]:
     cat_team = await big.category  # type: ignore[misc]
     target = routing.Target(cat_team.default_team_id, cat_team.id, SupportTier.L1)
     policy = routing.RoutingPolicy()
+    intake = Intake(SystemClock())
+    try:  # a process's first decision loads its roster (every agent) once
+        async with in_transaction() as conn:
+            t0 = time.perf_counter()
+            await intake.roster.refresh(conn, cat.id)
+            load_ms = (time.perf_counter() - t0) * 1000
+            raise _Rollback
+    except _Rollback:
+        pass
     decide_ms: list[float] = []
     route_ms: list[float] = []
     total = 0
@@ -42,9 +52,9 @@ async def routing_latency(runs: int, category_key: str) -> dict[str, float]:
         try:
             async with in_transaction() as conn:
                 t0 = time.perf_counter()
-                ranked, _ = await routing.pick(conn, target, policy)
+                picked = await routing.pick(conn, target, policy, intake.roster)
                 decide_ms.append((time.perf_counter() - t0) * 1000)
-                total = await routing.count_candidates(conn, target, policy, len(ranked))
+                total = picked.total
                 raise _Rollback
         except _Rollback:
             pass
@@ -52,10 +62,16 @@ async def routing_latency(runs: int, category_key: str) -> dict[str, float]:
             async with in_transaction() as conn:
                 ticket = await Ticket.filter(id=big.id).select_for_update().using_db(conn).get()
                 t0 = time.perf_counter()
-                teams = (await Intake(SystemClock()).reference.get(conn)).teams
+                teams = (await intake.reference.get(conn)).teams
                 writes = TicketWrites(ticket)
                 await routing.route(
-                    conn, writes, target, policy=policy, teams=teams, now=SystemClock().now()
+                    conn,
+                    writes,
+                    target,
+                    policy=policy,
+                    roster=intake.roster,
+                    teams=teams,
+                    now=SystemClock().now(),
                 )
                 await writes.flush(conn, None, SystemClock().now())
                 route_ms.append((time.perf_counter() - t0) * 1000)
@@ -64,6 +80,7 @@ async def routing_latency(runs: int, category_key: str) -> dict[str, float]:
             pass
     return {
         "candidates": total,
+        "roster_load_ms": load_ms,
         "decision_p50_ms": pct(decide_ms, 0.5),
         "decision_p99_ms": pct(decide_ms, 0.99),
         "route_with_writes_p50_ms": pct(route_ms, 0.5),

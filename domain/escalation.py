@@ -12,7 +12,7 @@ from datetime import datetime
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain import access, capacity, notifications, queues, routing, sla_alerts, text_rules
+from domain import access, capacity, notifications, queues, sla_alerts, text_rules
 from domain.access import Principal
 from domain.enums import (
     EscalationAction,
@@ -82,9 +82,7 @@ async def escalate_locked(
     writes.set(assignee_id=None)
     if ticket.status == TicketStatus.IN_PROGRESS:
         writes.set(status=TicketStatus.OPEN)  # back to IN_PROGRESS when the new agent starts
-    outcome = await routing.route(
-        conn, writes, goal, policy=intake.routing, teams=ref.teams, now=now
-    )
+    outcome = await intake.route(conn, writes, goal, ref.teams, now)
     writes.event(
         "ticket.escalated",
         reason=reason.value,

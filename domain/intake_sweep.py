@@ -64,7 +64,7 @@ async def _widen(intake: Intake, ticket_id: int, now: datetime) -> bool:
             requires_senior=ticket.requires_senior,
             widened=True,
         )
-        await routing.route(conn, writes, target, policy=intake.routing, teams=ref.teams, now=now)
+        await intake.route(conn, writes, target, ref.teams, now)
         await writes.flush(conn, None, now)
     return True
 

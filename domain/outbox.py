@@ -20,11 +20,13 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from domain.ports import DomainEvent, EventBus
 
 RELAY_LOCK = 0x46_44_4F_42  # "FDOB": one publishing relay per database
+WRITERS_LOCK = 0x46_44_4F_57  # "FDOW": held shared by every event writer (migration 0011)
 BATCH = 500
 
 # With the ticket's scope as it is now, so each subscriber's permission is checked
@@ -40,6 +42,11 @@ LEFT JOIN agent a ON a.id = e.agent_id
 WHERE e.published_at IS NULL ORDER BY e.id LIMIT $1
 """
 STAMP = "UPDATE ticket_event SET published_at = $2 WHERE id = ANY($1::bigint[])"
+# The database's own clock, which the trigger compares with (not the domain clock).
+LISTEN_FOR = (
+    "UPDATE outbox_wake SET listen_until = clock_timestamp() + $1 * interval '1 second' "
+    "WHERE id = 1"
+)
 
 
 @dataclass
@@ -80,6 +87,26 @@ async def relay_once(bus: EventBus, now: datetime, batch: int = BATCH) -> RelayR
         await bus.publish([_event(dict(r)) for r in rows])
         await conn.execute_query(STAMP, [[r["id"] for r in rows], now])
     return RelayReport(published=len(rows))
+
+
+async def listen_for(seconds: float | None) -> None:
+    """Writers notify (waking a sleeping relay) for ``seconds``; None: nobody listens.
+
+    A NOTIFY makes PostgreSQL serialise commits, so writers notify only while a
+    relay sleeps (migration 0011); a relay that is busy publishing needs no call.
+    """
+    await connections.get("default").execute_query(LISTEN_FOR, [seconds])
+
+
+async def writers_settled() -> bool:
+    """True if no transaction that wrote events is still open: each holds the
+    writers' lock (shared) from when it checked ``listen_for``'s request to its commit, so
+    after a request every writer that may have missed it has committed, and one
+    more look sees its events. False: look again soon instead of sleeping."""
+    _, rows = await connections.get("default").execute_query(
+        "SELECT pg_try_advisory_xact_lock($1) AS settled", [WRITERS_LOCK]
+    )
+    return bool(rows[0]["settled"])
 
 
 async def relay_all(bus: EventBus, now: datetime, batch: int = BATCH) -> int:

@@ -3,9 +3,10 @@
 Score = w_capacity * (1 - current/max) + w_skill * (level/5) + w_aht * speed,
 where speed = mean / (mean + own): the category's mean handle time against the
 agent's own in that category (0.5 when either is unknown, towards 1 for the
-fastest). Capacity is reserved
-with a guarded UPDATE, so concurrent routings never push an agent past
-``max_tickets`` and a ticket (locked by the caller) is assigned once.
+fastest). Candidates are scored in this process's copy of the agent table
+(``routing_roster``) and the shortlist again from its rows in PostgreSQL.
+Capacity is reserved with a guarded UPDATE, so concurrent routings never push an
+agent past ``max_tickets`` and a ticket (locked by the caller) is assigned once.
 """
 
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from domain import capacity, routing_sql
 from domain.enums import RoutingState, SupportTier
 from domain.intake_reference import TeamInfo
 from domain.models import Ticket
+from domain.routing_roster import AgentRoster
 from domain.ticket_writes import TicketWrites
 
 
@@ -87,15 +89,54 @@ class Outcome:
     (worth routing again once those commit)."""
 
 
+@dataclass(frozen=True)
+class Picked:
+    ranked: list[Candidate]
+    """The best candidates (at most ``recorded_candidates``), best first."""
+    chosen: Candidate | None
+    """The one whose capacity was reserved."""
+    total: int
+    """How many qualified in all."""
+
+
 async def pick(
-    conn: BaseDBAsyncClient, target: Target, policy: RoutingPolicy, *, wait: bool = True
+    conn: BaseDBAsyncClient,
+    target: Target,
+    policy: RoutingPolicy,
+    roster: AgentRoster,
+    *,
+    wait: bool = True,
+) -> Picked:
+    """Score the team's agents in this process's roster, then, in one statement,
+    re-score the shortlist from its rows, skip agents other routings hold and
+    reserve the best. Only if the shortlist filled up meanwhile are the rest
+    scored in SQL; only if every listed agent was held does it wait for them,
+    best first, so a busy moment never queues a ticket needlessly."""
+    mean = await roster.refresh(conn, target.category_id)
+    team = roster.team(target.team_id)
+    short = team.shortlist(target, policy, mean, policy.recorded_candidates) if team else None
+    if short is None or not short.agent_ids:
+        return Picked([], None, 0)
+    ranked, chosen = await _pick(conn, routing_sql.PICK_LISTED, target, policy, short.agent_ids)
+    total = len(ranked) if short.total <= len(short.agent_ids) else short.total
+    if chosen is None and short.total > len(short.agent_ids):
+        # counted first, as the roster counts: before the best is reserved
+        total = await count_candidates(conn, target, policy, policy.recorded_candidates)
+        ranked, chosen = await _pick(conn, routing_sql.PICK, target, policy)
+    if chosen is None and wait:  # not when the caller holds other agents' locks: deadlock
+        chosen = await _wait_for_one(conn, ranked)
+    return Picked(ranked, chosen, total)
+
+
+async def _pick(
+    conn: BaseDBAsyncClient,
+    sql: str,
+    target: Target,
+    policy: RoutingPolicy,
+    *listed: list[int],
 ) -> tuple[list[Candidate], Candidate | None]:
-    """The best candidates (at most ``recorded_candidates``), best first, and the one
-    whose capacity was reserved: in one statement, skipping agents other routings
-    hold; only if every listed agent was held does it wait for them, best first,
-    so a busy moment never queues a ticket needlessly."""
     _, rows = await conn.execute_query(
-        routing_sql.PICK,
+        sql,
         [
             target.team_id,
             target.category_id,
@@ -106,6 +147,7 @@ async def pick(
             policy.skill_weight,
             policy.handle_time_weight,
             policy.recorded_candidates,
+            *listed,
         ],
     )
     ranked = [
@@ -122,14 +164,14 @@ async def pick(
         for r in rows
     ]
     chosen_id = rows[0]["chosen"] if rows else None
-    if chosen_id is not None:
-        return ranked, next(c for c in ranked if c.agent_id == chosen_id)
-    if not wait:  # the caller holds other agents' locks: waiting could deadlock
-        return ranked, None
+    return ranked, next((c for c in ranked if c.agent_id == chosen_id), None)
+
+
+async def _wait_for_one(conn: BaseDBAsyncClient, ranked: list[Candidate]) -> Candidate | None:
     for c in ranked:
         if await capacity.reserve(conn, c.agent_id):
-            return ranked, c
-    return ranked, None
+            return c
+    return None
 
 
 async def count_candidates(
@@ -213,6 +255,7 @@ async def route(
     target: Target,
     *,
     policy: RoutingPolicy,
+    roster: AgentRoster,
     teams: Mapping[int, TeamInfo],
     now: datetime,
     wait: bool = True,
@@ -226,8 +269,8 @@ async def route(
         reason = "No team handles this category; a lead must route it."
         return hold_for_triage(writes, reason, policy=policy, now=now)
     target = await _overflow(conn, target, teams)
-    ranked, chosen = await pick(conn, target, policy, wait=wait)
-    total = await count_candidates(conn, target, policy, len(ranked))
+    picked = await pick(conn, target, policy, roster, wait=wait)
+    ranked, chosen, total = picked.ranked, picked.chosen, picked.total
     state = RoutingState.ASSIGNED if chosen else RoutingState.QUEUED
     agent_id = chosen.agent_id if chosen else None
     reason = _reason(target, total, chosen)

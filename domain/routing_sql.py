@@ -25,7 +25,14 @@ IN_QUEUE = f"t.routing_state = 'QUEUED' AND t.status IN {ACTIVE_STATUSES}"
 # One statement scores the candidates, lists the best and reserves the best one
 # it can lock without waiting (an agent another routing holds is skipped):
 # ``chosen`` is that agent, or null when every listed agent was held or full.
-PICK = """
+QUALIFIES = (
+    "a.team_id = $1 AND a.is_available AND a.current_ticket_count < a.max_tickets"
+    " AND a.support_tier >= $3 AND (a.senior OR NOT $4)"
+)
+
+
+def _pick(which: str) -> str:
+    return f"""
 WITH mean AS MATERIALIZED (SELECT avg_handle_seconds AS seconds FROM category WHERE id = $2),
 scored AS MATERIALIZED (
     SELECT id, current_ticket_count, max_tickets, level, capacity, skill, handle_time,
@@ -40,8 +47,7 @@ scored AS MATERIALIZED (
         FROM agent a
         CROSS JOIN mean
         CROSS JOIN LATERAL (SELECT a.skill_map -> $2::int::text AS skill) sk
-        WHERE a.team_id = $1 AND a.is_available AND a.current_ticket_count < a.max_tickets
-          AND a.support_tier >= $3 AND (a.senior OR NOT $4) AND ($5 OR sk.skill IS NOT NULL)
+        WHERE {which} AND {QUALIFIES} AND ($5 OR sk.skill IS NOT NULL)
     ) candidate
     ORDER BY score DESC, id
     LIMIT $9
@@ -49,9 +55,8 @@ scored AS MATERIALIZED (
 picked AS (
     UPDATE agent SET current_ticket_count = current_ticket_count + 1
     WHERE id = (
-        SELECT a.id FROM agent a JOIN scored ON scored.id = a.id
-        WHERE a.id = ANY(ARRAY(SELECT id FROM scored))  -- probe the listed rows by key
-          AND a.is_available AND a.current_ticket_count < a.max_tickets
+        SELECT a.id FROM scored JOIN agent a ON a.id = scored.id  -- one key probe per row
+        WHERE a.is_available AND a.current_ticket_count < a.max_tickets
         ORDER BY scored.score DESC, scored.id
         LIMIT 1
         FOR UPDATE OF a SKIP LOCKED
@@ -61,14 +66,44 @@ picked AS (
 SELECT scored.*, (SELECT id FROM picked) AS chosen FROM scored ORDER BY score DESC, id
 """
 
+
+# Every agent of the team is scored here.
+PICK = _pick("TRUE")
+# Only the shortlist ($10) the process's roster scored (domain/routing_roster.py),
+# re-scored from the rows as they are now: a few rows, probed by key.
+PICK_LISTED = _pick("a.id = ANY($10::int[])")
+
 # Only run when PICK's list came back full: how many qualified in all.
-CANDIDATE_COUNT = """
+CANDIDATE_COUNT = f"""
 SELECT count(*) AS total
 FROM agent a
-WHERE a.team_id = $1 AND a.is_available AND a.current_ticket_count < a.max_tickets
-  AND a.support_tier >= $3 AND (a.senior OR NOT $4)
-  AND ($5 OR (a.skill_map -> $2::int::text) IS NOT NULL)
+WHERE {QUALIFIES} AND ($5 OR (a.skill_map -> $2::int::text) IS NOT NULL)
 """
+
+_AGENT_ROW = """json_build_array(a.id, a.team_id, a.support_tier, a.senior, a.max_tickets,
+    a.current_ticket_count, a.is_available, a.skill_map, a.row_version,
+    a.changed_xid = pg_current_xact_id_if_assigned())"""
+
+# The process's copy of the agent table (domain/routing_roster.py).
+# $1 category. Everything, and where the next refresh starts.
+ROSTER_LOAD = f"""
+SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon,
+       (SELECT avg_handle_seconds FROM category WHERE id = $1) AS mean,
+       (SELECT coalesce(json_agg({_AGENT_ROW}), '[]') FROM agent a) AS agents,
+       '[]' AS removed
+"""
+
+# $1 category, $2 horizon (xid8 as text), $3 ids to read again.
+ROSTER_CHANGES = f"""
+SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon,
+       (SELECT avg_handle_seconds FROM category WHERE id = $1) AS mean,
+       (SELECT coalesce(json_agg({_AGENT_ROW}), '[]') FROM agent a
+        WHERE a.changed_xid >= $2::text::xid8 OR a.id = ANY($3::int[])) AS agents,
+       (SELECT coalesce(json_agg(json_build_array(r.agent_id,
+            r.removed_xid = pg_current_xact_id_if_assigned())), '[]')
+        FROM agent_removal r WHERE r.removed_xid >= $2::text::xid8) AS removed
+"""
+
 
 QUEUE_DEPTH = (
     "SELECT count(*) AS depth FROM ticket t "

@@ -8,7 +8,7 @@ reference snapshot, and writes its changes with one UPDATE and one INSERT of
 events (``TicketWrites``), plus the triage and routing records.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,11 +30,12 @@ from domain.enums import (
     TicketStatus,
     TriageStatus,
 )
-from domain.intake_reference import CategoryInfo, Reference, ReferenceCache
+from domain.intake_reference import CategoryInfo, Reference, ReferenceCache, TeamInfo
 from domain.models import Ticket
 from domain.ports import Clock, TextClassifier, TextGuess
 from domain.priority import PriorityFacts, PriorityPolicy, decide
-from domain.routing import RoutingPolicy, Target
+from domain.routing import Outcome, RoutingPolicy, Target
+from domain.routing_roster import AgentRoster
 from domain.sla_alerts import AlertSettings
 from domain.sla_sql import UPSERT_CLOCKS
 from domain.sla_terms import TermsCache
@@ -59,9 +60,32 @@ class Intake:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     sla_terms: TermsCache = field(default_factory=lambda: sla_terms.SHARED)
     reference: ReferenceCache = field(init=False)
+    roster: AgentRoster = field(default_factory=AgentRoster)
 
     def __post_init__(self) -> None:
         self.reference = ReferenceCache(self.reference_seconds)
+
+    async def route(
+        self,
+        conn: BaseDBAsyncClient,
+        writes: TicketWrites,
+        target: Target,
+        teams: Mapping[int, TeamInfo],
+        now: datetime,
+        *,
+        wait: bool = True,
+    ) -> Outcome:
+        """``routing.route`` with this process's policy and roster."""
+        return await routing.route(
+            conn,
+            writes,
+            target,
+            policy=self.routing,
+            roster=self.roster,
+            teams=teams,
+            now=now,
+            wait=wait,
+        )
 
 
 @dataclass(frozen=True)
@@ -175,9 +199,7 @@ async def route_ticket(
     if category is None:
         reason = "The classifier was not confident enough; a human must pick the category."
         return plan, routing.hold_for_triage(writes, reason, policy=intake.routing, now=now)
-    outcome = await routing.route(
-        conn, writes, target, policy=intake.routing, teams=ref.teams, now=now, wait=wait
-    )
+    outcome = await intake.route(conn, writes, target, ref.teams, now, wait=wait)
     return plan, outcome
 
 

@@ -6,12 +6,14 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator
 
+import asyncpg
 import pytest
 from redis.asyncio import Redis
 from tortoise.transactions import in_transaction
 
 from adapters.event_bus_memory import InProcessEventBus
 from adapters.event_bus_redis import RedisStreamEventBus
+from app import database
 from app.outbox_relay import OutboxRelay
 from domain import outbox
 from domain.events import record
@@ -104,3 +106,45 @@ async def test_the_relay_wakes_when_events_commit(
     ticket = await create_ticket(await create_customer(), clock)
     [delivered] = await reading
     assert (delivered.event.ticket_id, delivered.event.kind) == (ticket.id, "ticket.created")
+
+
+async def test_writers_notify_only_while_a_relay_has_asked(
+    db: str, clock: ManualClock, database_url: str
+) -> None:
+    """A NOTIFY serialises commits, so busy relays are not woken (migration 0011)."""
+    listener = await asyncpg.connect(**database.credentials(database_url))
+    heard: list[str] = []
+    await listener.add_listener("frontdesk_outbox", lambda *args: heard.append(args[2]))
+    try:
+        await outbox.listen_for(None)
+        await create_ticket(await create_customer(), clock)
+        await asyncio.sleep(0.2)
+        assert heard == []
+
+        await outbox.listen_for(5)
+        await create_ticket(await create_customer(), clock)
+        async with asyncio.timeout(5):
+            while not heard:  # noqa: ASYNC110  (a notification from another backend)
+                await asyncio.sleep(0.01)
+    finally:
+        await outbox.listen_for(None)
+        await listener.close()
+
+
+async def test_a_relay_sleeps_only_once_every_writer_that_checked_has_committed(
+    db: str, clock: ManualClock, database_url: str
+) -> None:
+    ticket = await create_ticket(await create_customer(), clock)
+    writer = await asyncpg.connect(**database.credentials(database_url))
+    try:
+        assert await outbox.writers_settled()
+        async with writer.transaction():
+            await writer.execute(
+                "INSERT INTO ticket_event (ticket_id, kind, actor_role, data, created_at) "
+                "VALUES ($1, 'ticket.updated', 'SYSTEM', '{}', now())",
+                ticket.id,
+            )
+            assert not await outbox.writers_settled()  # it may not have seen a request
+        assert await outbox.writers_settled()
+    finally:
+        await writer.close()

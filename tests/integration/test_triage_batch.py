@@ -3,6 +3,8 @@
 import asyncio
 from collections import Counter
 
+import pytest
+
 from domain.enums import RoutingState, TriageStatus
 from domain.models import Agent, Ticket, TicketEvent
 from domain.triage import Intake, triage_many
@@ -61,3 +63,39 @@ async def test_the_batcher_groups_concurrent_submissions_and_isolates_a_bad_tick
     assert {t.triage_status for t in await Ticket.filter(id__in=[t.id for t in good])} == {
         TriageStatus.DONE
     }
+
+
+async def test_tickets_arriving_while_a_batch_runs_wait_and_go_together(
+    db: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    team = await create_team()
+    await create_category("BILLING", team=team, keywords=["invoice"])
+    customer = await create_customer()
+    new = [await create_ticket(customer, clock, subject="Invoice") for _ in range(8)]
+    batches: list[list[int]] = []
+    running = 0
+    most_at_once = 0
+
+    async def counted(intake: Intake, ticket_ids: list[int]) -> set[int]:
+        nonlocal running, most_at_once
+        batches.append(ticket_ids)
+        running += 1
+        most_at_once = max(most_at_once, running)
+        try:
+            await asyncio.sleep(0.01)  # slow enough for the rest to arrive meanwhile
+            return await triage_many(intake, ticket_ids)
+        finally:
+            running -= 1
+
+    monkeypatch.setattr("tasks.triage_batch.triage_many", counted)
+    batcher = TriageBatcher(lambda: Intake(clock), max_batch=3, max_in_flight=1)
+
+    first = asyncio.create_task(batcher.submit(new[0].id))
+    await asyncio.sleep(0.001)  # an idle batcher starts at once, alone
+    rest = [batcher.submit(t.id) for t in new[1:]]
+    results = await asyncio.gather(first, *rest)
+
+    assert results == [True] * 8
+    assert [len(b) for b in batches] == [1, 3, 3, 1]
+    assert sorted(i for b in batches for i in b) == sorted(t.id for t in new)
+    assert most_at_once == 1
