@@ -96,7 +96,7 @@ class OutboxRelay:
                     listener = await self._listen()
                 self._wake.clear()
                 try:
-                    idle = await self._round(listening=listener is not None)
+                    idle = await self._round(listener)
                     backoff = 0.5
                 except Exception as exc:  # noqa: BLE001  (bus or database down: retry, keep events)
                     log.warning(
@@ -114,41 +114,44 @@ class OutboxRelay:
                     await asyncio.wait_for(self._wake.wait(), self._poll)
         finally:
             if listener is not None and not listener.is_closed():
+                if self._asked:
+                    with contextlib.suppress(Exception):  # else the request lapses by itself
+                        await asyncio.wait_for(listen_for(listener, None), 1.0)
                 await listener.close()
-            if self._asked:
-                with contextlib.suppress(Exception):  # else the request lapses by itself
-                    await asyncio.wait_for(listen_for(None), 1.0)
 
-    async def _round(self, *, listening: bool) -> bool:
+    async def _round(self, listener: asyncpg.Connection | None) -> bool:
         """Publish what is there; True when the relay may sleep until woken.
 
         Before sleeping it asks writers to wake it (the request lapses after two
         polls, should this process die), waits until every writer that may have
         checked before the request has committed, and looks once more.
         """
-        if await relay_all(self._bus, self._clock.now()):
+        if await relay_all(self._bus):
             self._quiet_rounds = 0
-            await self._ask(wake=False)
+            await self._ask(listener, wake=False)
             return False
         self._quiet_rounds += 1
-        if not listening:
+        if listener is None:
             return True
         if self._quiet_rounds * self._linger < self.QUIET_SECONDS:
             return False  # a lull between events: asking writers would cost them more
-        await self._ask(wake=True)
-        if not await writers_settled():
+        await self._ask(listener, wake=True)
+        if not await writers_settled(listener):
             return False
-        if await relay_all(self._bus, self._clock.now()):
+        if await relay_all(self._bus):
             self._quiet_rounds = 0
-            await self._ask(wake=False)
+            await self._ask(listener, wake=False)
             return False
         return True
 
-    async def _ask(self, *, wake: bool) -> None:
+    async def _ask(self, listener: asyncpg.Connection | None, *, wake: bool) -> None:
+        """On the LISTEN connection: outside any transaction, and the relay's own."""
+        if listener is None:
+            return
         if wake:
-            await listen_for(2 * self._poll)
+            await listen_for(listener, 2 * self._poll)
         elif self._asked:
-            await listen_for(None)
+            await listen_for(listener, None)
         self._asked = wake
 
 

@@ -3,11 +3,22 @@
 Every change writes its events in its own transaction (``ticket_event``: ticket
 events and an agent's own ``agent.*`` events, one table and one id sequence), so an
 event exists exactly when its change committed. The relay publishes events not
-yet published, oldest first, and stamps them published in one transaction:
+yet published, oldest first, and records how far it got in the same transaction.
+
+How far is kept by transaction, not by event (migration 0012): each event row
+carries the id of the transaction that wrote it (``txid``), and
+``outbox_progress`` holds the relay's last snapshot: the transactions running then
+(``running``) and the first one that had not started (``next_xid``). Every event written
+by any other transaction was visible to that snapshot, so it has been published;
+the next round publishes exactly the visible events of those running
+transactions and of later ones, then records its own snapshot. Nothing is
+written per event, and a transaction that commits late is still published.
 
 - One relay at a time publishes (a transaction-scoped advisory lock; other
   processes' relays find it taken and wait for the next wake-up), so the bus
   sees events in the order they became visible.
+- A round reads under REPEATABLE READ: the events it publishes and the snapshot
+  it records are the same.
 - If the bus is down, publishing raises, the transaction rolls back and the
   events stay unpublished until it is back: nothing is lost.
 - If the process dies after publishing but before committing, the events are
@@ -16,11 +27,9 @@ yet published, oldest first, and stamps them published in one transaction:
 """
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
-from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from domain.ports import DomainEvent, EventBus
@@ -29,19 +38,32 @@ RELAY_LOCK = 0x46_44_4F_42  # "FDOB": one publishing relay per database
 WRITERS_LOCK = 0x46_44_4F_57  # "FDOW": held shared by every event writer (migration 0011)
 BATCH = 500
 
+PROGRESS = """
+SELECT p.next_xid::text AS next_xid, p.running::text[] AS running,
+       pg_snapshot_xmax(pg_current_snapshot())::text AS now_xmax,
+       ARRAY(SELECT pg_snapshot_xip(pg_current_snapshot()))::text[] AS now_xip
+FROM outbox_progress p WHERE p.id = 1
+"""
+ADVANCE = (
+    "UPDATE outbox_progress SET next_xid = $1::text::xid8, running = $2::text[]::xid8[] "
+    "WHERE id = 1"
+)
+
+# $1 and $2: the last round's snapshot; $3 after this event id; $4 how many.
 # With the ticket's scope as it is now, so each subscriber's permission is checked
 # against who owns and handles the ticket. An agent's own event (no ticket) is
 # scoped to the agent's team as it is now.
-UNPUBLISHED = """
+PENDING = """
 SELECT e.id, e.ticket_id, e.agent_id, e.kind, e.data, e.actor_role, e.actor_id, e.created_at,
        e.client_id, t.customer_id, t.assignee_id, t.category_id,
-       CASE WHEN e.ticket_id IS NULL THEN a.team_id ELSE t.team_id END AS team_id
+       CASE WHEN e.ticket_id IS NULL
+            THEN (SELECT a.team_id FROM agent a WHERE a.id = e.agent_id)
+            ELSE t.team_id END AS team_id
 FROM ticket_event e
 LEFT JOIN ticket t ON t.id = e.ticket_id
-LEFT JOIN agent a ON a.id = e.agent_id
-WHERE e.published_at IS NULL ORDER BY e.id LIMIT $1
+WHERE (e.txid >= $1::text::xid8 OR e.txid = ANY($2::text[]::xid8[])) AND e.id > $3
+ORDER BY e.id LIMIT $4
 """
-STAMP = "UPDATE ticket_event SET published_at = $2 WHERE id = ANY($1::bigint[])"
 # The database's own clock, which the trigger compares with (not the domain clock).
 LISTEN_FOR = (
     "UPDATE outbox_wake SET listen_until = clock_timestamp() + $1 * interval '1 second' "
@@ -75,45 +97,57 @@ def _event(row: dict[str, Any]) -> DomainEvent:
     )
 
 
-async def relay_once(bus: EventBus, now: datetime, batch: int = BATCH) -> RelayReport:
-    """Publish one batch of unpublished events; raises when the bus is unavailable."""
+async def relay_once(bus: EventBus, batch: int = BATCH) -> RelayReport:
+    """Publish every event written since the last round, ``batch`` at a time;
+    raises when the bus is unavailable (and nothing is recorded)."""
     async with in_transaction() as conn:
+        await conn.execute_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         _, locked = await conn.execute_query("SELECT pg_try_advisory_xact_lock($1)", [RELAY_LOCK])
         if not locked[0][0]:
             return RelayReport(busy=True)
-        _, rows = await conn.execute_query(UNPUBLISHED, [batch])
-        if not rows:
-            return RelayReport()
-        await bus.publish([_event(dict(r)) for r in rows])
-        await conn.execute_query(STAMP, [[r["id"] for r in rows], now])
-    return RelayReport(published=len(rows))
+        _, rows = await conn.execute_query(PROGRESS)
+        progress = rows[0]
+        published, after = 0, 0
+        while True:
+            _, rows = await conn.execute_query(
+                PENDING, [progress["next_xid"], progress["running"], after, batch]
+            )
+            if rows:
+                await bus.publish([_event(dict(r)) for r in rows])
+                published, after = published + len(rows), rows[-1]["id"]
+            if len(rows) < batch:
+                break
+        if published:  # else the last snapshot still says what is left
+            await conn.execute_query(ADVANCE, [progress["now_xmax"], progress["now_xip"]])
+    return RelayReport(published=published)
 
 
-async def listen_for(seconds: float | None) -> None:
+class Session(Protocol):
+    """A database session of the relay's own, outside any transaction (asyncpg's
+    connection is one): a request must commit at once, a lock be let go at once."""
+
+    async def execute(self, query: str, *args: Any) -> str: ...
+
+    async def fetchval(self, query: str, *args: Any) -> Any: ...
+
+
+async def listen_for(session: Session, seconds: float | None) -> None:
     """Writers notify (waking a sleeping relay) for ``seconds``; None: nobody listens.
 
     A NOTIFY makes PostgreSQL serialise commits, so writers notify only while a
     relay sleeps (migration 0011); a relay that is busy publishing needs no call.
     """
-    await connections.get("default").execute_query(LISTEN_FOR, [seconds])
+    await session.execute(LISTEN_FOR, seconds)
 
 
-async def writers_settled() -> bool:
+async def writers_settled(session: Session) -> bool:
     """True if no transaction that wrote events is still open: each holds the
-    writers' lock (shared) from when it checked ``listen_for``'s request to its commit, so
-    after a request every writer that may have missed it has committed, and one
-    more look sees its events. False: look again soon instead of sleeping."""
-    _, rows = await connections.get("default").execute_query(
-        "SELECT pg_try_advisory_xact_lock($1) AS settled", [WRITERS_LOCK]
-    )
-    return bool(rows[0]["settled"])
+    writers' lock (shared) from its check of ``listen_for``'s request to its
+    commit, so after a request every writer that may have missed it has
+    committed, and one more look sees its events. False: look again soon."""
+    return bool(await session.fetchval("SELECT pg_try_advisory_xact_lock($1)", WRITERS_LOCK))
 
 
-async def relay_all(bus: EventBus, now: datetime, batch: int = BATCH) -> int:
-    """Publish until nothing is left (or another relay has the lock)."""
-    total = 0
-    while True:
-        report = await relay_once(bus, now, batch)
-        total += report.published
-        if report.busy or report.published < batch:
-            return total
+async def relay_all(bus: EventBus, batch: int = BATCH) -> int:
+    """Publish everything there is (unless another relay has the lock)."""
+    return (await relay_once(bus, batch)).published

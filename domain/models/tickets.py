@@ -112,7 +112,8 @@ class TicketEvent(Model):
     """Append-only: who changed what, when. Written in the change's transaction.
 
     It is also the event outbox: the relay (``domain.outbox``) publishes committed
-    rows to the event bus and stamps ``published_at``. Most events are about a
+    rows to the event bus, recording how far it got by transaction (the ``txid``
+    column and ``outbox_progress``, migration 0012), not per row. Most events are about a
     ticket; an agent's own changes (availability, capacity, tier) have ``agent``
     and no ticket (a CHECK keeps one of the two set). One table, so one id
     sequence orders every event and the relay drains one queue (docs/live.md).
@@ -134,7 +135,6 @@ class TicketEvent(Model):
     client_id = fields.CharField(max_length=64, null=True)
     data: Any = fields.JSONField(default=dict)
     created_at = fields.DatetimeField()
-    published_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "ticket_event"

@@ -15,6 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from adapters.event_bus_memory import InProcessEventBus
 from app.outbox_relay import OutboxRelay
 from app.runtime import UVICORN_WEBSOCKETS
+from domain import outbox
 from domain.ports import Clock
 from domain.triage import Intake
 from gql.app import build_app
@@ -27,6 +28,16 @@ class LiveServer:
     url: str
     bus: InProcessEventBus
     groups: SubscriptionGroups
+
+    async def published(self) -> None:
+        """Until every committed event is on the bus (the relay publishes in rounds a
+        few ms apart): what happened before a subscription is not news to it."""
+        async with asyncio.timeout(5):
+            while True:
+                report = await outbox.relay_once(self.bus)
+                if not report.busy and not report.published:
+                    return
+                await asyncio.sleep(0.01)
 
 
 def free_port() -> int:

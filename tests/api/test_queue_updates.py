@@ -266,6 +266,7 @@ async def test_a_client_is_not_sent_its_own_changes(server: LiveServer, clock: M
     lead = await token_for(Role.LEAD, agent=await create_agent(team))
     tab = Principal(role=Role.ADMIN, token_id=0, name="admin tab", client_id="tab-1")
     team_gid = gid("Team", team.id)
+    await server.published()
     async with (
         transport_ws(server.url, bearer(lead)) as mine,
         transport_ws(server.url, bearer(lead)) as others,

@@ -36,7 +36,7 @@ async def test_a_rolled_back_availability_change_emits_nothing(
 
     assert (await Agent.get(id=agent.id)).is_available is False
     assert await agent_events(agent) == []
-    assert await outbox.relay_all(InProcessEventBus(), clock.now()) == 0
+    assert await outbox.relay_all(InProcessEventBus()) == 0
 
 
 async def test_an_availability_change_is_one_event_scoped_to_the_agents_team(
@@ -52,7 +52,7 @@ async def test_an_availability_change_is_one_event_scoped_to_the_agents_team(
     assert await agent_events(agent) == [
         ("agent.availability_changed", {"from": True, "to": False})
     ]
-    assert await outbox.relay_all(bus, clock.now()) == 1
+    assert await outbox.relay_all(bus) == 1
     [delivered] = await take(bus, "0", 1)
     event = delivered.event
     assert (event.ticket_id, event.agent_id, event.team_id) == (None, agent.id, team.id)
@@ -86,7 +86,7 @@ async def test_an_agent_event_crosses_redis_with_its_agent_and_scope(
     stream = f"fd:test:workload:{secrets.token_hex(4)}"  # event ids restart per test database
     bus: EventBus = RedisStreamEventBus(client, stream=stream)
     try:
-        assert await outbox.relay_all(bus, clock.now()) == 1
+        assert await outbox.relay_all(bus) == 1
         [delivered] = await take(bus, "0-0", 1)
         event = delivered.event
         assert (event.kind, event.ticket_id, event.agent_id) == (
