@@ -5,13 +5,16 @@ End to end: tickets are created (through the domain service the createTicket
 mutation calls, or over HTTP with ``--via api``) by ``--concurrency`` clients;
 triage runs in ``--workers`` worker processes on the Redis stream broker, and a
 ``frontdesk serve`` process relays every event to the Redis event bus. A
-ticket counts as done when its triage has committed (assigned, queued or sent
-to human triage); completion is observed by polling every 5 ms (less often while
-thousands wait, so the observer does not load the database it measures), so
-latencies carry a few ms of observation delay. Needs Redis (REDIS_URL, default
-redis://127.0.0.1:6379/14).
+ticket counts as done when a poll of PostgreSQL sees its triage committed
+(``--observe poll``, default: every 5 ms, less often while thousands wait; the
+polls cost PostgreSQL ~0.15 core at saturation), or when its ``ticket.triaged``
+event reaches the event bus, as a live dashboard would see it (``--observe
+events``: the relay's delay included, but decoding every event costs the load
+generator ~0.2 core, more than the polls cost PostgreSQL on this 2-core machine).
+Needs Redis (REDIS_URL, default redis://127.0.0.1:6379/14).
 
-    .venv/bin/python bench/intake.py [--tickets 5000] [--via service|api] [--json]
+    .venv/bin/python bench/intake.py [--tickets 5000] [--via service|api]
+        [--observe events|poll] [--rate R] [--json]
 """
 
 import argparse
@@ -43,6 +46,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--via", choices=("service", "api"), default="service")
+    p.add_argument(
+        "--observe",
+        choices=("events", "poll"),
+        default="poll",
+        help="done when the triaged event reaches the bus, or when a poll of PostgreSQL sees it",
+    )
     p.add_argument("--agents-per-team", type=int, default=50)
     p.add_argument("--max-tickets", type=int, default=40)
     p.add_argument("--big-team", type=int, default=10_000, help="agents for the routing timing")
@@ -69,7 +78,13 @@ def start_workers(env: dict[str, str], count: int) -> list:  # type: ignore[type
 async def end_to_end(args: argparse.Namespace, url: str, env: dict[str, str]) -> dict[str, float]:
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
     queue = f"frontdesk:bench:{uuid.uuid4().hex[:8]}"
-    wenv = {**env, "REDIS_URL": redis_url, "FRONTDESK_TASK_QUEUE": queue}
+    events = f"{queue}:events"
+    wenv = {
+        **env,
+        "REDIS_URL": redis_url,
+        "FRONTDESK_TASK_QUEUE": queue,
+        "FRONTDESK_EVENT_STREAM": events,
+    }
     wenv["FRONTDESK_LOG_LEVEL"] = "WARNING"
     workers = start_workers(wenv, args.workers)
     server = None
@@ -97,10 +112,15 @@ async def end_to_end(args: argparse.Namespace, url: str, env: dict[str, str]) ->
                 tracker=tracker,
                 pacer=Pacer(args.rate),
             )
+        if args.observe == "events":
+            watching = tracker.watch(redis_url, events, args.tickets, give_up_after=600)
+        else:
+            watching = tracker.poll(args.tickets, give_up_after=600)
+        observer = asyncio.create_task(watching)
+        await asyncio.sleep(0.2)  # the event reader is reading
         t0 = time.perf_counter()
-        poller = asyncio.create_task(tracker.poll(args.tickets, give_up_after=600))
         await producer
-        await poller
+        await observer
         elapsed = max(tracker.done.values()) - t0 if tracker.done else float("nan")
     finally:
         for w in workers:

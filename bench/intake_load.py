@@ -1,5 +1,6 @@
 """The intake bench's load: ticket creators (service or HTTP), pacing, and the observer
-that sees when each ticket's triage has committed."""
+that sees when each ticket's triage has committed (on the event bus, or by polling
+PostgreSQL)."""
 
 import asyncio
 import random
@@ -9,6 +10,7 @@ import asyncpg
 import httpx
 from intake_seed import CATEGORIES
 
+from adapters.event_bus_redis import RedisStreamEventBus
 from app.database import credentials
 from domain import tickets
 from domain.access import Principal
@@ -65,6 +67,24 @@ class Tracker:
         self.url = url
         self.started: dict[int, float] = {}
         self.done: dict[int, float] = {}
+
+    async def watch(self, redis_url: str, stream: str, expected: int, give_up_after: float) -> None:
+        """Done when the ticket's ``ticket.triaged`` event reaches the event bus, as a
+        live subscriber sees it (the outbox relay's delay included), and the observer
+        costs PostgreSQL nothing. Start before the first ticket is created."""
+        bus = RedisStreamEventBus.from_url(redis_url, stream=stream)
+        try:
+            async with asyncio.timeout(give_up_after):
+                async for delivered in bus.read(None):
+                    event = delivered.event
+                    if event.kind == "ticket.triaged" and event.ticket_id is not None:
+                        self.done.setdefault(event.ticket_id, time.perf_counter())
+                        if len(self.done) >= expected:
+                            return
+        except TimeoutError:
+            return
+        finally:
+            await bus.close()
 
     async def poll(self, expected: int, give_up_after: float) -> None:
         conn = await asyncpg.connect(**credentials(self.url))
