@@ -6,11 +6,14 @@ carries a dedupe key, so a retried step or a repeated sweep notifies once.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
+from domain import notifications
 from domain.enums import EscalationAction, NotificationChannel
+from domain.models import Ticket
 from domain.notifications import Draft
 
 PEOPLE = """
@@ -78,3 +81,32 @@ async def drafts_for(
         Draft(channel, recipient, subject, body, alert.kind, key, ticket_id)
         for channel, recipient, key in to
     ]
+
+
+def management_alert(ticket: Ticket, *, vip: bool) -> str | None:
+    """Why the team lead must hear about this new ticket now, if they must."""
+    if vip:
+        return "VIP customer"
+    if any(r.get("rule") == "legal_threat" for r in ticket.priority_reasons):
+        return "legal threat"
+    return None
+
+
+async def tell_leads(
+    conn: BaseDBAsyncClient,
+    settings: AlertSettings,
+    found: list[tuple[Ticket, str]],
+    now: datetime,
+) -> None:
+    """After triage's flush (the lead is the routed team's): notify through the outbox."""
+    drafts = []
+    for ticket, why in found:
+        alert = Alert(
+            EscalationAction.NOTIFY_LEAD,
+            "ticket.management_trigger",
+            f"New ticket needs attention ({why})",
+            f"A new ticket was flagged: {why}.",
+            f"trigger:{ticket.id}:{why}",
+        )
+        drafts += await drafts_for(conn, ticket.id, alert, settings)
+    await notifications.enqueue(conn, drafts, now)

@@ -17,13 +17,12 @@ import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain import classification, notifications, routing, routing_rules, sla, sla_alerts, sla_terms
+from domain import classification, routing, routing_rules, sla, sla_alerts, sla_terms
 from domain.classification import CategoryChoice
 from domain.enums import (
     CategorySource,
     Channel,
     CustomerTier,
-    EscalationAction,
     Priority,
     RoutingState,
     SupportTier,
@@ -288,32 +287,6 @@ async def _follow_sla(
         writes.event(kind, **data)
 
 
-def management_alert(ticket: Ticket, who: CustomerFacts) -> str | None:
-    """Why the team lead must hear about this new ticket now, if they must."""
-    if who.vip:
-        return "VIP customer"
-    if any(r.get("rule") == "legal_threat" for r in ticket.priority_reasons):
-        return "legal threat"
-    return None
-
-
-async def _tell_leads(
-    conn: BaseDBAsyncClient, intake: Intake, found: list[tuple[Ticket, str]], now: datetime
-) -> None:
-    """After the flush (the lead is the routed team's): notify through the outbox."""
-    drafts = []
-    for ticket, why in found:
-        alert = sla_alerts.Alert(
-            EscalationAction.NOTIFY_LEAD,
-            "ticket.management_trigger",
-            f"New ticket needs attention ({why})",
-            f"A new ticket was flagged: {why}.",
-            f"trigger:{ticket.id}:{why}",
-        )
-        drafts += await sla_alerts.drafts_for(conn, ticket.id, alert, intake.alerts)
-    await notifications.enqueue(conn, drafts, now)
-
-
 async def _triage_locked(
     conn: BaseDBAsyncClient,
     intake: Intake,
@@ -351,9 +324,9 @@ async def triage_ticket(intake: Intake, ticket_id: int) -> bool:
             return False
         writes, _ = await _triage_locked(conn, intake, found, now, wait=True)
         await writes.flush(conn, None, now)
-        why = management_alert(found[0], found[1])
+        why = sla_alerts.management_alert(found[0], vip=found[1].vip)
         if why is not None:
-            await _tell_leads(conn, intake, [(found[0], why)], now)
+            await sla_alerts.tell_leads(conn, intake.alerts, [(found[0], why)], now)
     return True
 
 
@@ -383,12 +356,12 @@ async def triage_many(intake: Intake, ticket_ids: list[int]) -> set[int]:
             done.add(found[0].id)
             if outcome is not None and outcome.held:
                 held.append(found[0].id)
-            why = management_alert(found[0], found[1])
+            why = sla_alerts.management_alert(found[0], vip=found[1].vip)
             if why is not None:
                 flagged.append((found[0], why))
         await flush_all(conn, all_writes, None, now)
         if flagged:
-            await _tell_leads(conn, intake, flagged, now)
+            await sla_alerts.tell_leads(conn, intake.alerts, flagged, now)
     for ticket_id in held:
         await route_again(intake, ticket_id)
     return done
