@@ -54,22 +54,24 @@ def build_event_bus(settings: Settings) -> tuple[EventBus, EventBus]:
 
 
 class OutboxRelay:
-    QUIET_SECONDS = 0.05
-    """Found nothing for this long: ask writers to wake it, and sleep."""
-
     def __init__(
         self,
         database_url: str,
         bus: EventBus,
         clock: Clock,
+        *,
         poll_seconds: float = 1.0,
         linger_seconds: float = 0.01,
+        quiet_seconds: float = 0.05,
     ) -> None:
+        """``quiet_seconds``: after finding nothing for this long, ask writers to wake
+        it and sleep; until then look again every ``linger_seconds``."""
         self._url = database_url
         self._bus = bus
         self._clock = clock
         self._poll = poll_seconds
         self._linger = linger_seconds
+        self._quiet = quiet_seconds
         self._asked = False
         self._quiet_rounds = 0
         """Writers were asked to wake this relay (``domain.outbox.listen_for``)."""
@@ -133,7 +135,7 @@ class OutboxRelay:
         self._quiet_rounds += 1
         if listener is None:
             return True
-        if self._quiet_rounds * self._linger < self.QUIET_SECONDS:
+        if self._quiet_rounds * self._linger < self._quiet:
             return False  # a lull between events: asking writers would cost them more
         await self._ask(listener, wake=True)
         if not await writers_settled(listener):

@@ -78,7 +78,12 @@ async def live_server(
     )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
-    relay = asyncio.create_task(OutboxRelay(database_url, bus, clock, poll_seconds=0.2).run())
+    # Publishing at once, so what a test did before subscribing is on the bus before
+    # it subscribes (a subscription starts from what was published when it began).
+    relay = OutboxRelay(
+        database_url, bus, clock, poll_seconds=0.2, linger_seconds=0.001, quiet_seconds=0
+    )
+    relaying = asyncio.create_task(relay.run())
     async with asyncio.timeout(10):
         while True:  # uvicorn offers no event to wait on
             if server.started:
@@ -87,11 +92,11 @@ async def live_server(
     try:
         yield LiveServer(f"ws://127.0.0.1:{port}/graphql", bus, app.state.subscription_groups)
     finally:
-        relay.cancel()
+        relaying.cancel()
         server.should_exit = True
         await serving
         with contextlib.suppress(asyncio.CancelledError):
-            await relay
+            await relaying
 
 
 @contextlib.asynccontextmanager
