@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import asyncpg
 
@@ -23,7 +24,7 @@ from adapters.event_bus_memory import InProcessEventBus
 from adapters.event_bus_redis import RedisStreamEventBus
 from app import database
 from app.settings import Settings
-from domain.outbox import listen_for, relay_all, writers_settled
+from domain.outbox import listen_for, relay_all, stop_listening, writers_settled
 from domain.ports import Clock, EventBus
 
 log = logging.getLogger("frontdesk.outbox")
@@ -72,9 +73,9 @@ class OutboxRelay:
         self._poll = poll_seconds
         self._linger = linger_seconds
         self._quiet = quiet_seconds
-        self._asked = False
+        self._asked: datetime | None = None
+        """Until when writers were asked to wake this relay (``outbox.listen_for``)."""
         self._quiet_rounds = 0
-        """Writers were asked to wake this relay (``domain.outbox.listen_for``)."""
         self._wake = asyncio.Event()
 
     def _notified(self, *_: object) -> None:
@@ -116,9 +117,9 @@ class OutboxRelay:
                     await asyncio.wait_for(self._wake.wait(), self._poll)
         finally:
             if listener is not None and not listener.is_closed():
-                if self._asked:
+                if self._asked is not None:
                     with contextlib.suppress(Exception):  # else the request lapses by itself
-                        await asyncio.wait_for(listen_for(listener, None), 1.0)
+                        await asyncio.wait_for(stop_listening(listener, self._asked), 1.0)
                 await listener.close()
 
     async def _round(self, listener: asyncpg.Connection | None) -> bool:
@@ -151,10 +152,10 @@ class OutboxRelay:
         if listener is None:
             return
         if wake:
-            await listen_for(listener, 2 * self._poll)
-        elif self._asked:
-            await listen_for(listener, None)
-        self._asked = wake
+            self._asked = await listen_for(listener, 2 * self._poll)
+        elif self._asked is not None:
+            await stop_listening(listener, self._asked)
+            self._asked = None
 
 
 @contextlib.asynccontextmanager

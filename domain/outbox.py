@@ -17,8 +17,8 @@ written per event, and a transaction that commits late is still published.
 - One relay at a time publishes (a transaction-scoped advisory lock; other
   processes' relays find it taken and wait for the next wake-up), so the bus
   sees events in the order they became visible.
-- A round reads under REPEATABLE READ: the events it publishes and the snapshot
-  it records are the same.
+- A round lists the pending events and reads its snapshot in one statement, after
+  taking the lock, so what it publishes and what it records agree.
 - If the bus is down, publishing raises, the transaction rolls back and the
   events stay unpublished until it is back: nothing is lost.
 - If the process dies after publishing but before committing, the events are
@@ -27,6 +27,7 @@ written per event, and a transaction that commits late is still published.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 import orjson
@@ -71,8 +72,9 @@ ORDER BY e.id
 # The database's own clock, which the trigger compares with (not the domain clock).
 LISTEN_FOR = (
     "UPDATE outbox_wake SET listen_until = clock_timestamp() + $1 * interval '1 second' "
-    "WHERE id = 1"
+    "WHERE id = 1 RETURNING listen_until"
 )
+STOP_LISTENING = "UPDATE outbox_wake SET listen_until = NULL WHERE id = 1 AND listen_until = $1"
 
 
 @dataclass
@@ -105,14 +107,13 @@ async def relay_once(bus: EventBus, batch: int = BATCH) -> RelayReport:
     """Publish every event written since the last round, ``batch`` at a time;
     raises when the bus is unavailable (and nothing is recorded)."""
     async with in_transaction() as conn:
-        # One snapshot for the events and the progress recorded; and the txid index
-        # whatever the statistics say (with none yet, the planner scanned every event).
-        await conn.execute_script(
-            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL enable_seqscan = off"
-        )
         _, locked = await conn.execute_query("SELECT pg_try_advisory_xact_lock($1)", [RELAY_LOCK])
         if not locked[0][0]:
             return RelayReport(busy=True)
+        # The txid index whatever the statistics say (with none yet, the planner
+        # scanned every event). PROGRESS is one statement, taken after the lock: the
+        # ids it lists and the snapshot it reports are the same snapshot's.
+        await conn.execute_script("SET LOCAL enable_seqscan = off")
         _, rows = await conn.execute_query(PROGRESS)
         progress = rows[0]
         pending = sorted(progress["pending"])
@@ -133,13 +134,20 @@ class Session(Protocol):
     async def fetchval(self, query: str, *args: Any) -> Any: ...
 
 
-async def listen_for(session: Session, seconds: float | None) -> None:
-    """Writers notify (waking a sleeping relay) for ``seconds``; None: nobody listens.
+async def listen_for(session: Session, seconds: float) -> datetime:
+    """Writers notify (waking a sleeping relay) for ``seconds``; returns until when.
 
     A NOTIFY makes PostgreSQL serialise commits, so writers notify only while a
     relay sleeps (migration 0011); a relay that is busy publishing needs no call.
     """
-    await session.execute(LISTEN_FOR, seconds)
+    until: datetime = await session.fetchval(LISTEN_FOR, seconds)
+    return until
+
+
+async def stop_listening(session: Session, until: datetime) -> None:
+    """Withdraw this relay's request (``until`` from ``listen_for``), not one another
+    relay has made since: that one may be asleep on it."""
+    await session.execute(STOP_LISTENING, until)
 
 
 async def writers_settled(session: Session) -> bool:

@@ -23,6 +23,7 @@ by one indexed query for the agent rows written since the last refresh
   ``reload_seconds`` passing) reloads everything.
 """
 
+import asyncio
 import time
 from typing import Any
 
@@ -49,9 +50,20 @@ class AgentRoster:
         self._horizon: int | None = None
         self._loaded_at = float("-inf")
         self._read_again: set[int] = set()
+        self._refreshing = asyncio.Lock()
 
     async def refresh(self, conn: BaseDBAsyncClient, category_id: int | None) -> float | None:
-        """Bring the copy up to the caller's snapshot; the category's mean handle time."""
+        """Bring the copy up to the caller's snapshot; the category's mean handle time.
+
+        One refresh at a time per process: a reload finishing after a newer delta
+        would set the copy back with nothing left to bring the difference in again
+        (and a reload due would start once, not once per waiting decision). The
+        queries only read, so waiting here cannot deadlock with row locks.
+        """
+        async with self._refreshing:
+            return await self._refresh(conn, category_id)
+
+    async def _refresh(self, conn: BaseDBAsyncClient, category_id: int | None) -> float | None:
         if self._horizon is None or time.monotonic() - self._loaded_at > self.reload_seconds:
             return await self._load(conn, category_id)
         again = sorted(self._read_again)

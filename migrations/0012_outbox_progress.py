@@ -11,8 +11,11 @@ from tortoise.migrations import operations as ops
 # written by those, or by later, transactions; see domain/outbox.py.
 
 PROGRESS = """
-ALTER TABLE ticket_event ADD COLUMN txid xid8 DEFAULT pg_current_xact_id();
+ALTER TABLE ticket_event ADD COLUMN txid xid8;
+-- only what is still to publish gets this transaction's id (a default given with
+-- the column would be stamped on every past event, and all of it published again)
 UPDATE ticket_event SET txid = pg_current_xact_id() WHERE published_at IS NULL;
+ALTER TABLE ticket_event ALTER COLUMN txid SET DEFAULT pg_current_xact_id();
 CREATE INDEX ticket_event_txid_idx ON ticket_event (txid);
 CREATE TABLE outbox_progress (
     id int PRIMARY KEY CHECK (id = 1),

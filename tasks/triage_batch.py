@@ -61,16 +61,21 @@ class TriageBatcher:
         self._start_batches()
 
     async def _run(self, batch: list[tuple[int, asyncio.Future[bool]]]) -> None:
-        intake = self._intake()
         try:
-            done = await triage_many(intake, [ticket_id for ticket_id, _ in batch])
-        except Exception:
-            log.exception("A triage batch of %s failed; triaging them one by one", len(batch))
-            await self._one_by_one(intake, batch)
-            return
-        for ticket_id, future in batch:
-            if not future.done():
-                future.set_result(ticket_id in done)
+            intake = self._intake()
+            try:
+                done = await triage_many(intake, [ticket_id for ticket_id, _ in batch])
+            except Exception:
+                log.exception("A triage batch of %s failed; triaging them one by one", len(batch))
+                await self._one_by_one(intake, batch)
+                return
+            for ticket_id, future in batch:
+                if not future.done():
+                    future.set_result(ticket_id in done)
+        finally:  # whatever stopped this (even cancellation), no task waits forever
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(RuntimeError("The triage batch was stopped"))
 
     @staticmethod
     async def _one_by_one(intake: Intake, batch: list[tuple[int, asyncio.Future[bool]]]) -> None:

@@ -112,18 +112,19 @@ async def test_writers_notify_only_while_a_relay_has_asked(
     heard: list[str] = []
     await listener.add_listener("frontdesk_outbox", lambda *args: heard.append(args[2]))
     try:
-        await outbox.listen_for(listener, None)
+        await listener.execute("UPDATE outbox_wake SET listen_until = NULL")
         await create_ticket(await create_customer(), clock)
         await asyncio.sleep(0.2)
         assert heard == []
 
-        await outbox.listen_for(listener, 5)
+        until = await outbox.listen_for(listener, 5)
         await create_ticket(await create_customer(), clock)
         async with asyncio.timeout(5):
             while not heard:  # noqa: ASYNC110  (a notification from another backend)
                 await asyncio.sleep(0.01)
+        await outbox.stop_listening(listener, until)
+        assert await listener.fetchval("SELECT listen_until FROM outbox_wake") is None
     finally:
-        await outbox.listen_for(listener, None)
         await listener.close()
 
 
