@@ -16,7 +16,7 @@ from app.settings import Settings
 from domain.ports import Clock, TextClassifier
 from domain.routing import RoutingPolicy
 from domain.sla_alerts import AlertSettings
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 
 log = logging.getLogger("frontdesk.intake")
 RECHECK_SECONDS = 10.0

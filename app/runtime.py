@@ -28,7 +28,7 @@ from app.settings import Settings, SettingsError
 from domain.enums import NotificationChannel
 from domain.notifications import RetryPolicy
 from domain.ports import Clock, Notifier, SystemClock
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 from gql.app import build_app
 from tasks.broker import Tasks, TaskSettings, build_broker
 

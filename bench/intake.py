@@ -163,7 +163,9 @@ async def _token(env: dict[str, str]) -> str:
 async def _outcomes(url: str) -> dict[str, float]:
     conn = await asyncpg.connect(**credentials(url))
     try:
-        rows = await conn.fetch("SELECT routing_state, count(*) AS n FROM ticket GROUP BY 1")
+        rows = await conn.fetch(  # this run's tickets, not the seeded history
+            "SELECT routing_state, count(*) AS n FROM ticket WHERE status <> 'CLOSED' GROUP BY 1"
+        )
     finally:
         await conn.close()
     return {f"state_{r['routing_state'].lower()}": r["n"] for r in rows}

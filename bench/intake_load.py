@@ -16,7 +16,7 @@ from domain import tickets
 from domain.access import Principal
 from domain.enums import Role
 from domain.ports import SystemClock
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 from gql.ids import decode, encode
 from tasks.broker import TaskSettings, build_broker
 

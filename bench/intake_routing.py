@@ -4,12 +4,12 @@ import time
 
 from intake_load import pct
 
-from domain import routing
+from domain import routing, routing_pick
 from domain.enums import SupportTier
 from domain.models import Ticket
 from domain.ports import SystemClock
 from domain.ticket_writes import TicketWrites
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 
 
 class _Rollback(Exception):
@@ -40,7 +40,7 @@ async def routing_latency(runs: int, category_key: str) -> dict[str, float]:
     try:  # a process's first decision loads its roster (every agent) once
         async with in_transaction() as conn:
             t0 = time.perf_counter()
-            await intake.roster.refresh(conn, cat.id)
+            await intake.roster.refresh(conn)
             load_ms = (time.perf_counter() - t0) * 1000
             raise _Rollback
     except _Rollback:
@@ -52,7 +52,7 @@ async def routing_latency(runs: int, category_key: str) -> dict[str, float]:
         try:
             async with in_transaction() as conn:
                 t0 = time.perf_counter()
-                picked = await routing.pick(conn, target, policy, intake.roster)
+                picked = await routing_pick.pick(conn, target, policy, intake.roster)
                 decide_ms.append((time.perf_counter() - t0) * 1000)
                 total = picked.total
                 raise _Rollback

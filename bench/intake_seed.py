@@ -37,6 +37,29 @@ SELECT 'Customer ' || g, 'c' || g || '@bench.example',
 FROM generate_series(1, $1::int) AS g
 """
 
+# A working desk's past: closed tickets (a few escalated) with their events, so the
+# planner's statistics describe a table with history, as in production. On an
+# empty table, statistics taken at seeding say "two rows" for the whole run and
+# triage's per-customer look-ups were planned as scans.
+HISTORY_SQL = """
+WITH past AS (
+    INSERT INTO ticket (subject, description, priority, priority_set_by_agent, status, channel,
+                        tags, created_at, updated_at, resolved_at, closed_at, reopen_count,
+                        customer_id, category_id, team_id, routing_state, triage_status)
+    SELECT 'Past ticket ' || g, 'Resolved long ago', 'NORMAL', false, 'CLOSED', 'API', '{}',
+           now() - (g % 90) * interval '1 day', now(), now(), now(), 0,
+           (SELECT min(id) FROM customer) + g % $2::int, NULL, NULL, 'ASSIGNED', 'DONE'
+    FROM generate_series(1, $1::int) AS g
+    RETURNING id, created_at
+)
+INSERT INTO ticket_event (ticket_id, kind, actor_role, data, created_at, txid)
+SELECT id, kind, 'SYSTEM', '{}', created_at, NULL  -- NULL txid: published long ago
+FROM past, LATERAL (VALUES ('ticket.created'), ('ticket.resolved'),
+                           (CASE WHEN id % 40 = 0 THEN 'ticket.escalated' ELSE 'ticket.closed' END))
+            AS k(kind)
+"""
+HISTORY_TICKETS = 100_000
+CUSTOMERS = 2000
 
 SPREAD_TEAMS = 50
 
@@ -97,7 +120,8 @@ async def _fill(url: str, agents_per_team: int, max_tickets: int, big_team: int)
         await conn.execute(
             "UPDATE agent SET current_ticket_count = id % 15 WHERE team_id = $1", big
         )
-        await conn.execute(CUSTOMERS_SQL, 2000)
+        await conn.execute(CUSTOMERS_SQL, CUSTOMERS)
+        await conn.execute(HISTORY_SQL, HISTORY_TICKETS, CUSTOMERS)
         await conn.execute("VACUUM ANALYZE")  # the skill_map triggers rewrote every agent row
     finally:
         await conn.close()

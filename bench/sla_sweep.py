@@ -36,7 +36,7 @@ from domain.ports import SystemClock
 from domain.sla_alerts import AlertSettings
 from domain.sla_sql import ADVANCE
 from domain.sla_sweep import BATCH, SweepReport, advance, replan_due, sweep
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 from tasks.sla import sweep_window
 
 INTERVAL_S = 15.0

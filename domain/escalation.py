@@ -30,7 +30,7 @@ from domain.routing import Target
 from domain.sla_alerts import AlertSettings
 from domain.ticket_writes import TicketWrites
 from domain.tickets import locked_visible
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 
 NEXT_TIER = {SupportTier.L1: SupportTier.L2, SupportTier.L2: SupportTier.L3}
 MAX_NOTE = 2000

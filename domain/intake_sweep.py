@@ -16,7 +16,7 @@ from domain.enums import RoutingState, SupportTier
 from domain.models import Category, Ticket
 from domain.ports import TriageQueue
 from domain.ticket_writes import TicketWrites
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 
 BATCH = 500
 

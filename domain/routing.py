@@ -9,18 +9,18 @@ Capacity is reserved with a guarded UPDATE, so concurrent routings never push an
 agent past ``max_tickets`` and a ticket (locked by the caller) is assigned once.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from domain import capacity, routing_sql
+from domain import routing_sql
 from domain.enums import RoutingState, SupportTier
 from domain.intake_reference import TeamInfo
 from domain.models import Ticket
+from domain.routing_pick import Candidate, Picked, pick_many
 from domain.routing_roster import AgentRoster
 from domain.ticket_writes import TicketWrites
 
@@ -54,31 +54,6 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Candidate:
-    agent_id: int
-    current: int
-    max_tickets: int
-    skill_level: int
-    capacity: float
-    skill: float
-    handle_time: float
-    score: float
-
-    def as_json(self, chosen: bool) -> dict[str, Any]:
-        return {
-            "agentId": self.agent_id,
-            "current": self.current,
-            "maxTickets": self.max_tickets,
-            "skillLevel": self.skill_level,
-            "capacity": round(self.capacity, 6),
-            "skill": round(self.skill, 6),
-            "handleTime": round(self.handle_time, 6),
-            "score": round(self.score, 6),
-            "chosen": chosen,
-        }
-
-
-@dataclass(frozen=True)
 class Outcome:
     state: RoutingState
     agent_id: int | None
@@ -87,110 +62,6 @@ class Outcome:
     held: bool = False
     """Queued although candidates were listed: they were full or held by other routings
     (worth routing again once those commit)."""
-
-
-@dataclass(frozen=True)
-class Picked:
-    ranked: list[Candidate]
-    """The best candidates (at most ``recorded_candidates``), best first."""
-    chosen: Candidate | None
-    """The one whose capacity was reserved."""
-    total: int
-    """How many qualified in all."""
-
-
-async def pick(
-    conn: BaseDBAsyncClient,
-    target: Target,
-    policy: RoutingPolicy,
-    roster: AgentRoster,
-    *,
-    wait: bool = True,
-) -> Picked:
-    """Score the team's agents in this process's roster, then, in one statement,
-    re-score the shortlist from its rows, skip agents other routings hold and
-    reserve the best. Only if the shortlist filled up meanwhile are the rest
-    scored in SQL; only if every listed agent was held does it wait for them,
-    best first, so a busy moment never queues a ticket needlessly."""
-    mean = await roster.refresh(conn, target.category_id)
-    team = roster.team(target.team_id)
-    short = team.shortlist(target, policy, mean, policy.recorded_candidates) if team else None
-    if short is None or not short.agent_ids:
-        return Picked([], None, 0)
-    ranked, chosen = await _pick(conn, routing_sql.PICK_LISTED, target, policy, short.agent_ids)
-    total = len(ranked) if short.total <= len(short.agent_ids) else short.total
-    if chosen is None and short.total > len(short.agent_ids):
-        # counted first, as the roster counts: before the best is reserved
-        total = await count_candidates(conn, target, policy, policy.recorded_candidates)
-        ranked, chosen = await _pick(conn, routing_sql.PICK, target, policy)
-    if chosen is None and wait:  # not when the caller holds other agents' locks: deadlock
-        chosen = await _wait_for_one(conn, ranked)
-    return Picked(ranked, chosen, total)
-
-
-async def _pick(
-    conn: BaseDBAsyncClient,
-    sql: str,
-    target: Target,
-    policy: RoutingPolicy,
-    *listed: list[int],
-) -> tuple[list[Candidate], Candidate | None]:
-    _, rows = await conn.execute_query(
-        sql,
-        [
-            target.team_id,
-            target.category_id,
-            target.support_tier.value,
-            target.requires_senior,
-            target.widened,
-            policy.capacity_weight,
-            policy.skill_weight,
-            policy.handle_time_weight,
-            policy.recorded_candidates,
-            *listed,
-        ],
-    )
-    ranked = [
-        Candidate(
-            r["id"],
-            r["current_ticket_count"],
-            r["max_tickets"],
-            r["level"],
-            r["capacity"],
-            r["skill"],
-            r["handle_time"],
-            r["score"],
-        )
-        for r in rows
-    ]
-    chosen_id = rows[0]["chosen"] if rows else None
-    return ranked, next((c for c in ranked if c.agent_id == chosen_id), None)
-
-
-async def _wait_for_one(conn: BaseDBAsyncClient, ranked: list[Candidate]) -> Candidate | None:
-    for c in ranked:
-        if await capacity.reserve(conn, c.agent_id):
-            return c
-    return None
-
-
-async def count_candidates(
-    conn: BaseDBAsyncClient, target: Target, policy: RoutingPolicy, listed: int
-) -> int:
-    """How many qualified: the list's length unless it was cut at its limit."""
-    if listed < policy.recorded_candidates:
-        return listed
-    _, rows = await conn.execute_query(
-        routing_sql.CANDIDATE_COUNT,
-        [
-            target.team_id,
-            target.category_id,
-            target.support_tier.value,
-            target.requires_senior,
-            target.widened,
-        ],
-    )
-    return int(rows[0]["total"])
 
 
 async def _overflow(
@@ -249,6 +120,9 @@ def _reason(target: Target, total: int, chosen: Candidate | None) -> str:
     return f"No available agent{skill} and free capacity at {target.support_tier} or above; queued."
 
 
+NO_TEAM = "No team handles this category; a lead must route it."
+
+
 async def route(
     conn: BaseDBAsyncClient,
     writes: TicketWrites,
@@ -265,11 +139,41 @@ async def route(
     Capacity is reserved here; the ticket's changes and events are left in
     ``writes`` for the caller to flush with its own.
     """
-    if target.team_id is None:
-        reason = "No team handles this category; a lead must route it."
-        return hold_for_triage(writes, reason, policy=policy, now=now)
-    target = await _overflow(conn, target, teams)
-    picked = await pick(conn, target, policy, roster, wait=wait)
+    routed = await route_many(
+        conn, [(writes, target)], policy=policy, roster=roster, teams=teams, now=now, wait=wait
+    )
+    return routed[0]
+
+
+async def route_many(
+    conn: BaseDBAsyncClient,
+    tickets: Sequence[tuple[TicketWrites, Target]],
+    *,
+    policy: RoutingPolicy,
+    roster: AgentRoster,
+    teams: Mapping[int, TeamInfo],
+    now: datetime,
+    wait: bool = True,
+) -> list[Outcome]:
+    """``route`` for several locked tickets, in order, picking for all in one statement."""
+    outcomes: list[Outcome | None] = [None] * len(tickets)
+    to_pick: list[tuple[int, Target]] = []
+    for i, (writes, target) in enumerate(tickets):
+        if target.team_id is None:
+            outcomes[i] = hold_for_triage(writes, NO_TEAM, policy=policy, now=now)
+        else:
+            to_pick.append((i, await _overflow(conn, target, teams)))
+    targets = [target for _, target in to_pick]
+    picks = await pick_many(conn, targets, policy, roster, wait=wait)
+    for (i, target), picked in zip(to_pick, picks, strict=True):
+        outcomes[i] = _settle(tickets[i][0], target, picked, policy=policy, now=now)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _settle(
+    writes: TicketWrites, target: Target, picked: Picked, *, policy: RoutingPolicy, now: datetime
+) -> Outcome:
+    """Write what the pick decided into the ticket's changes, and the decision record."""
     ranked, chosen, total = picked.ranked, picked.chosen, picked.total
     state = RoutingState.ASSIGNED if chosen else RoutingState.QUEUED
     agent_id = chosen.agent_id if chosen else None

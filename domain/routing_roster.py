@@ -4,11 +4,11 @@ Why: scoring every candidate in SQL costs PostgreSQL 1-2 us per agent row (the
 skill lookup and the arithmetic), 10-25 ms for a team of 10,000, where a routing
 decision has 5 ms. So routing scores candidates here, vectorised
 (``routing_shortlist``), and asks PostgreSQL only to re-score its shortlist from
-the rows as they are and to reserve the best (``routing_sql.PICK_LISTED``). A
+the rows as they are and to reserve the best (``routing_pick``). A
 stale copy can therefore only make routing look at the wrong shortlist, never
 over-fill an agent or assign a ticket twice.
 
-The copy is refreshed before every decision, in the decision's own transaction,
+The copy is refreshed before every pick (once per triage batch), in the picking transaction,
 by one indexed query for the agent rows written since the last refresh
 (migration 0010 stamps each row with its writer's transaction id and a version).
 
@@ -50,10 +50,15 @@ class AgentRoster:
         self._horizon: int | None = None
         self._loaded_at = float("-inf")
         self._read_again: set[int] = set()
+        self._means: dict[int, float | None] = {}
         self._refreshing = asyncio.Lock()
 
-    async def refresh(self, conn: BaseDBAsyncClient, category_id: int | None) -> float | None:
-        """Bring the copy up to the caller's snapshot; the category's mean handle time.
+    def mean(self, category_id: int | None) -> float | None:
+        """The category's mean handle time as of the last refresh (None: unknown)."""
+        return self._means.get(category_id) if category_id is not None else None
+
+    async def refresh(self, conn: BaseDBAsyncClient) -> None:
+        """Bring the copy (and the categories' means) up to the caller's snapshot.
 
         One refresh at a time per process: a reload finishing after a newer delta
         would set the copy back with nothing left to bring the difference in again
@@ -61,15 +66,16 @@ class AgentRoster:
         queries only read, so waiting here cannot deadlock with row locks.
         """
         async with self._refreshing:
-            return await self._refresh(conn, category_id)
+            await self._refresh(conn)
 
-    async def _refresh(self, conn: BaseDBAsyncClient, category_id: int | None) -> float | None:
+    async def _refresh(self, conn: BaseDBAsyncClient) -> None:
         if self._horizon is None or time.monotonic() - self._loaded_at > self.reload_seconds:
-            return await self._load(conn, category_id)
+            await self._load(conn)
+            return
         again = sorted(self._read_again)
         self._read_again.difference_update(again)
         try:
-            args = [category_id, str(self._horizon), again]
+            args = [str(self._horizon), again]
             _, rows = await conn.execute_query(ROSTER_CHANGES, args)
         except BaseException:
             self._read_again.update(again)
@@ -77,7 +83,8 @@ class AgentRoster:
         row = rows[0]
         removed = orjson.loads(row["removed"])
         if any(agent_id is None for agent_id, _ in removed):  # truncated: start again
-            return await self._load(conn, category_id)
+            await self._load(conn)
+            return
         for agent_id, own in removed:
             if own:  # this transaction deleted it, and may still roll back
                 self._read_again.add(agent_id)
@@ -85,7 +92,7 @@ class AgentRoster:
                 self._remove(agent_id)
         self._take(orjson.loads(row["agents"]))
         self._horizon = max(self._horizon, int(row["horizon"]))
-        return row["mean"]  # type: ignore[no-any-return]
+        self._take_means(row["means"])
 
     def team(self, team_id: int | None) -> TeamView | None:
         """The team's agents as arrays (built on first use after a membership change)."""
@@ -99,8 +106,8 @@ class AgentRoster:
             view = self._views[team_id] = TeamView(members)
         return view
 
-    async def _load(self, conn: BaseDBAsyncClient, category_id: int | None) -> float | None:
-        _, rows = await conn.execute_query(ROSTER_LOAD, [category_id])
+    async def _load(self, conn: BaseDBAsyncClient) -> None:
+        _, rows = await conn.execute_query(ROSTER_LOAD)
         row = rows[0]
         self._agents.clear()
         self._views.clear()
@@ -108,7 +115,10 @@ class AgentRoster:
         self._take(orjson.loads(row["agents"]))
         self._horizon = int(row["horizon"])
         self._loaded_at = time.monotonic()
-        return row["mean"]  # type: ignore[no-any-return]
+        self._take_means(row["means"])
+
+    def _take_means(self, means: str) -> None:
+        self._means = {int(k): v for k, v in orjson.loads(means).items()}
 
     def _take(self, rows: list[list[Any]]) -> None:
         for row in rows:

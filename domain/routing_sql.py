@@ -67,11 +67,12 @@ SELECT scored.*, (SELECT id FROM picked) AS chosen FROM scored ORDER BY score DE
 """
 
 
-# Every agent of the team is scored here.
+# Every agent of the team is scored here, when a shortlist filled up meanwhile.
 PICK = _pick("TRUE")
-# Only the shortlist ($10) the process's roster scored (domain/routing_roster.py),
-# re-scored from the rows as they are now: a few rows, probed by key.
-PICK_LISTED = _pick("a.id = ANY($10::int[])")
+# The shortlists the process's roster scored (domain/routing_roster.py), one per
+# ticket, re-scored from the rows as they are now and reserved in order, by the
+# same arithmetic (migration 0013). $1 requests (JSON), $2..$4 weights, $5 limit.
+PICK_LISTED = "SELECT * FROM frontdesk_pick_listed($1::text::jsonb, $2, $3, $4, $5)"
 
 # Only run when PICK's list came back full: how many qualified in all.
 CANDIDATE_COUNT = f"""
@@ -85,23 +86,26 @@ _AGENT_ROW = """json_build_array(a.id, a.team_id, a.support_tier, a.senior, a.ma
     a.changed_xid = pg_current_xact_id_if_assigned())"""
 
 # The process's copy of the agent table (domain/routing_roster.py).
-# $1 category. Everything, and where the next refresh starts.
+# Every category's mean handle time (a few dozen rows), for the roster's scoring.
+_MEANS = "(SELECT coalesce(json_object_agg(id, avg_handle_seconds), '{}') FROM category)"
+
+# Everything, and where the next refresh starts.
 ROSTER_LOAD = f"""
 SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon,
-       (SELECT avg_handle_seconds FROM category WHERE id = $1) AS mean,
+       {_MEANS} AS means,
        (SELECT coalesce(json_agg({_AGENT_ROW}), '[]') FROM agent a) AS agents,
        '[]' AS removed
 """
 
-# $1 category, $2 horizon (xid8 as text), $3 ids to read again.
+# $1 horizon (xid8 as text), $2 ids to read again.
 ROSTER_CHANGES = f"""
 SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon,
-       (SELECT avg_handle_seconds FROM category WHERE id = $1) AS mean,
+       {_MEANS} AS means,
        (SELECT coalesce(json_agg({_AGENT_ROW}), '[]') FROM agent a
-        WHERE a.changed_xid >= $2::text::xid8 OR a.id = ANY($3::int[])) AS agents,
+        WHERE a.changed_xid >= $1::text::xid8 OR a.id = ANY($2::int[])) AS agents,
        (SELECT coalesce(json_agg(json_build_array(r.agent_id,
             r.removed_xid = pg_current_xact_id_if_assigned())), '[]')
-        FROM agent_removal r WHERE r.removed_xid >= $2::text::xid8) AS removed
+        FROM agent_removal r WHERE r.removed_xid >= $1::text::xid8) AS removed
 """
 
 

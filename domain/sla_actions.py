@@ -19,7 +19,7 @@ from domain.errors import DomainError
 from domain.models import SlaAction, Ticket
 from domain.sla_alerts import AlertSettings
 from domain.sla_sql import NOTIFY_STEPS, PENDING_REASSIGNS
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 
 log = logging.getLogger("frontdesk.sla")
 

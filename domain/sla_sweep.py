@@ -24,7 +24,7 @@ from domain.enums import (
 from domain.sla_alerts import AlertSettings
 from domain.sla_sql import ADVANCE, REPLAN_DUE, REPLANNED, SOONEST_CHECK
 from domain.sla_terms import TermsCache
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 
 log = logging.getLogger("frontdesk.sla")
 BATCH = 5000

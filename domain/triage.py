@@ -8,120 +8,44 @@ reference snapshot, and writes its changes with one UPDATE and one INSERT of
 events (``TicketWrites``), plus the triage and routing records.
 """
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain import classification, routing, routing_rules, sla, sla_alerts, sla_terms
+from domain import classification, routing, routing_rules, sla, sla_alerts
 from domain.classification import CategoryChoice
 from domain.enums import (
     CategorySource,
     Channel,
-    CustomerTier,
     Priority,
     RoutingState,
     SupportTier,
     TicketStatus,
     TriageStatus,
 )
-from domain.intake_reference import CategoryInfo, Reference, ReferenceCache, TeamInfo
+from domain.intake_reference import CategoryInfo, Reference
 from domain.models import Ticket
-from domain.ports import Clock, TextClassifier, TextGuess
-from domain.priority import PriorityFacts, PriorityPolicy, decide
-from domain.routing import Outcome, RoutingPolicy, Target
-from domain.routing_roster import AgentRoster
-from domain.sla_alerts import AlertSettings
+from domain.ports import TextGuess
+from domain.priority import PriorityFacts, decide
+from domain.routing import Outcome, Target
 from domain.sla_sql import UPSERT_CLOCKS
-from domain.sla_terms import TermsCache
 from domain.ticket_writes import TicketWrites, flush_all
-from domain.triage_sql import CUSTOMER_FACTS, LOCKED_TICKET, LOCKED_TICKETS, UPSERT_TRIAGE
-
-ACTIVE = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.WAITING_ON_CUSTOMER)
-ESCALATION_WINDOW = timedelta(days=30)
-
-
-@dataclass
-class Intake:
-    """Everything triage needs, wired by the composition root (API, worker or test)."""
-
-    clock: Clock
-    category_model: Callable[[], TextClassifier | None] = lambda: None
-    severity_model: Callable[[], TextClassifier | None] = lambda: None
-    confidence_threshold: float = 0.5
-    priority: PriorityPolicy = field(default_factory=PriorityPolicy)
-    routing: RoutingPolicy = field(default_factory=RoutingPolicy)
-    reference_seconds: float = 0.0
-    alerts: AlertSettings = field(default_factory=AlertSettings)
-    sla_terms: TermsCache = field(default_factory=lambda: sla_terms.SHARED)
-    reference: ReferenceCache = field(init=False)
-    roster: AgentRoster = field(default_factory=AgentRoster)
-
-    def __post_init__(self) -> None:
-        self.reference = ReferenceCache(self.reference_seconds)
-
-    async def route(
-        self,
-        conn: BaseDBAsyncClient,
-        writes: TicketWrites,
-        target: Target,
-        teams: Mapping[int, TeamInfo],
-        now: datetime,
-        *,
-        wait: bool = True,
-    ) -> Outcome:
-        """``routing.route`` with this process's policy and roster."""
-        return await routing.route(
-            conn,
-            writes,
-            target,
-            policy=self.routing,
-            roster=self.roster,
-            teams=teams,
-            now=now,
-            wait=wait,
-        )
-
-
-@dataclass(frozen=True)
-class CustomerFacts:
-    tier: CustomerTier
-    vip: bool
-    recent_escalations: int
-    sla_clocks: Any = None
-    """The ticket's SLA clocks (JSON), read with the ticket's lock."""
-
-
-def ticket_text(ticket: Ticket) -> str:
-    return f"{ticket.subject}\n{ticket.description}"
-
-
-async def customer_facts(conn: BaseDBAsyncClient, customer_id: int, now: datetime) -> CustomerFacts:
-    _, rows = await conn.execute_query(CUSTOMER_FACTS, [customer_id, now - ESCALATION_WINDOW])
-    row = rows[0]
-    return CustomerFacts(CustomerTier(row["tier"]), row["vip"], int(row["escalations"]))
-
-
-async def locked_ticket(
-    conn: BaseDBAsyncClient, ticket_id: int, now: datetime
-) -> tuple[Ticket, CustomerFacts] | None:
-    """One round trip: lock the ticket and read its customer's facts."""
-    _, rows = await conn.execute_query(LOCKED_TICKET, [ticket_id, now - ESCALATION_WINDOW])
-    return _ticket_and_facts(dict(rows[0])) if rows else None
-
-
-def _ticket_and_facts(row: dict[str, Any]) -> tuple[Ticket, CustomerFacts]:
-    who = CustomerFacts(
-        CustomerTier(row.pop("customer_tier_")),
-        row.pop("customer_vip_"),
-        int(row.pop("escalations_")),
-        row.pop("sla_clocks_", None),
-    )
-    return Ticket._init_from_db(**row), who
+from domain.triage_inputs import (
+    ACTIVE,
+    ESCALATION_WINDOW,
+    CustomerFacts,
+    Intake,
+    _ticket_and_facts,
+    customer_facts,
+    locked_ticket,
+    ticket_text,
+)
+from domain.triage_sql import LOCKED_TICKETS, UPSERT_TRIAGE
 
 
 def _classify(intake: Intake, text: str, ref: Reference) -> CategoryChoice:
@@ -174,32 +98,51 @@ def _plan(
     return target, plan
 
 
-async def route_ticket(
-    conn: BaseDBAsyncClient,
-    writes: TicketWrites,
-    intake: Intake,
-    now: datetime,
-    known: tuple[Reference, CustomerFacts] | None = None,
-    *,
-    wait: bool = True,
-) -> tuple[routing_rules.Plan, routing.Outcome | None]:
-    """Apply the rules and, if nobody has the locked ticket yet, route it."""
+NOT_CONFIDENT = "The classifier was not confident enough; a human must pick the category."
+
+
+def _goal(
+    writes: TicketWrites, ref: Reference, who: CustomerFacts
+) -> tuple[routing_rules.Plan, Target | None]:
+    """Apply the rules; where routing must place the ticket (None: nobody need)."""
     ticket = writes.ticket
-    if known is None:
-        known = (
-            await intake.reference.get(conn, ticket.category_id),
-            await customer_facts(conn, ticket.customer_id, now),
-        )
-    ref, who = known
     category = ref.categories.get(ticket.category_id) if ticket.category_id else None
     target, plan = _plan(writes, who, category, ref)
     if ticket.assignee_id is not None or TicketStatus(ticket.status) not in ACTIVE:
         return plan, None
-    if category is None:
-        reason = "The classifier was not confident enough; a human must pick the category."
-        return plan, routing.hold_for_triage(writes, reason, policy=intake.routing, now=now)
-    outcome = await intake.route(conn, writes, target, ref.teams, now, wait=wait)
-    return plan, outcome
+    return plan, target
+
+
+async def _route_all(
+    conn: BaseDBAsyncClient,
+    intake: Intake,
+    goals: Sequence[tuple[TicketWrites, Target]],
+    ref: Reference,
+    now: datetime,
+    *,
+    wait: bool,
+) -> list[Outcome]:
+    """Route the tickets in order; one without a category waits for a human."""
+    outcomes: dict[int, Outcome] = {}
+    routable = [n for n, (_, target) in enumerate(goals) if target.category_id is not None]
+    for n, (writes, target) in enumerate(goals):
+        if target.category_id is None:
+            hold = routing.hold_for_triage(writes, NOT_CONFIDENT, policy=intake.routing, now=now)
+            outcomes[n] = hold
+    routed = await intake.route_many(conn, [goals[n] for n in routable], ref.teams, now, wait=wait)
+    outcomes.update(zip(routable, routed, strict=True))
+    return [outcomes[n] for n in range(len(goals))]
+
+
+async def route_ticket(
+    conn: BaseDBAsyncClient, writes: TicketWrites, intake: Intake, now: datetime
+) -> None:
+    """Apply the rules and, if nobody has the locked ticket yet, route it."""
+    ticket = writes.ticket
+    ref = await intake.reference.get(conn, ticket.category_id)
+    _, target = _goal(writes, ref, await customer_facts(conn, ticket.customer_id, now))
+    if target is not None:
+        await _route_all(conn, intake, [(writes, target)], ref, now, wait=True)
 
 
 def _apply_category(writes: TicketWrites, intake: Intake, ref: Reference) -> CategoryChoice:
@@ -287,32 +230,74 @@ async def _follow_sla(
         writes.event(kind, **data)
 
 
-async def _triage_locked(
-    conn: BaseDBAsyncClient,
-    intake: Intake,
-    found: tuple[Ticket, CustomerFacts],
-    now: datetime,
-    wait: bool,
-) -> tuple[TicketWrites, routing.Outcome | None]:
-    """Everything triage decides for one locked ticket; the caller flushes the writes."""
+@dataclass
+class _Draft:
+    """One locked ticket's triage; routing runs for the whole batch in between."""
+
+    writes: TicketWrites
+    who: CustomerFacts
+    choice: CategoryChoice
+    plan: routing_rules.Plan
+    target: Target | None
+    outcome: Outcome | None = None
+
+
+async def _decide(
+    conn: BaseDBAsyncClient, intake: Intake, found: tuple[Ticket, CustomerFacts]
+) -> tuple[_Draft, Reference]:
+    """Classify, prioritise and apply the rules to one locked ticket."""
     ticket, who = found
     writes = TicketWrites(ticket)
     ref = await intake.reference.get(conn, ticket.category_id)
     choice = _apply_category(writes, intake, ref)
     _prioritise(writes, intake, who)
     writes.set(triage_status=TriageStatus.DONE)
-    plan, outcome = await route_ticket(conn, writes, intake, now, (ref, who), wait=wait)
-    await _follow_sla(conn, writes, intake, who, now)
-    applied = [{"id": rid, "name": name} for rid, name in plan.applied]
+    plan, target = _goal(writes, ref, who)
+    return _Draft(writes, who, choice, plan, target), ref
+
+
+async def _conclude(conn: BaseDBAsyncClient, intake: Intake, draft: _Draft, now: datetime) -> None:
+    """After routing: the SLA clocks, the triage record and its event."""
+    writes, choice = draft.writes, draft.choice
+    await _follow_sla(conn, writes, intake, draft.who, now)
+    applied = [{"id": rid, "name": name} for rid, name in draft.plan.applied]
     _save_record(writes, choice, intake, applied=applied, now=now)
     writes.event(
         "ticket.triaged",
         category=choice.key,
         confidence=choice.confidence,
         source=choice.source.value if choice.source else None,
-        priority=ticket.priority,
+        priority=writes.ticket.priority,
     )
-    return writes, outcome
+
+
+async def _triage_locked(
+    conn: BaseDBAsyncClient,
+    intake: Intake,
+    found: list[tuple[Ticket, CustomerFacts]],
+    now: datetime,
+    *,
+    wait: bool,
+) -> list[_Draft]:
+    """Everything triage decides for the locked tickets; the caller flushes the writes.
+
+    Routing runs once for all of them (one roster refresh, one pick statement):
+    a round trip inside the batch's transaction keeps its locks held longer.
+    """
+    drafts: list[_Draft] = []
+    ref: Reference | None = None
+    for one in found:
+        draft, ref = await _decide(conn, intake, one)
+        drafts.append(draft)
+    routed = [d for d in drafts if d.target is not None]
+    if routed and ref is not None:
+        goals = [(d.writes, d.target) for d in routed if d.target is not None]
+        outcomes = await _route_all(conn, intake, goals, ref, now, wait=wait)
+        for draft, outcome in zip(routed, outcomes, strict=True):
+            draft.outcome = outcome
+    for draft in drafts:
+        await _conclude(conn, intake, draft, now)
+    return drafts
 
 
 async def triage_ticket(intake: Intake, ticket_id: int) -> bool:
@@ -322,8 +307,8 @@ async def triage_ticket(intake: Intake, ticket_id: int) -> bool:
         found = await locked_ticket(conn, ticket_id, now)
         if found is None or found[0].triage_status == TriageStatus.DONE:
             return False
-        writes, _ = await _triage_locked(conn, intake, found, now, wait=True)
-        await writes.flush(conn, None, now)
+        (draft,) = await _triage_locked(conn, intake, [found], now, wait=True)
+        await draft.writes.flush(conn, None, now)
         why = sla_alerts.management_alert(found[0], vip=found[1].vip)
         if why is not None:
             await sla_alerts.tell_leads(conn, intake.alerts, [(found[0], why)], now)
@@ -331,7 +316,7 @@ async def triage_ticket(intake: Intake, ticket_id: int) -> bool:
 
 
 async def triage_many(intake: Intake, ticket_ids: list[int]) -> set[int]:
-    """Triage several tickets in one transaction: one lock, one flush, one commit.
+    """Triage several tickets in one transaction: one lock, one pick, one flush, one commit.
 
     Reservations never wait here (this transaction may hold other agents' rows,
     so waiting could deadlock with another batch); a ticket queued because every
@@ -339,32 +324,25 @@ async def triage_many(intake: Intake, ticket_ids: list[int]) -> set[int]:
     the ids it triaged (the others were done already or gone).
     """
     now = intake.clock.now()
-    done: set[int] = set()
-    held: list[int] = []
     async with in_transaction() as conn:
         _, rows = await conn.execute_query(
             LOCKED_TICKETS, [sorted(set(ticket_ids)), now - ESCALATION_WINDOW]
         )
-        all_writes = []
-        flagged: list[tuple[Ticket, str]] = []
-        for row in rows:
-            found = _ticket_and_facts(dict(row))
-            if found[0].triage_status == TriageStatus.DONE:
-                continue
-            writes, outcome = await _triage_locked(conn, intake, found, now, wait=False)
-            all_writes.append(writes)
-            done.add(found[0].id)
-            if outcome is not None and outcome.held:
-                held.append(found[0].id)
-            why = sla_alerts.management_alert(found[0], vip=found[1].vip)
-            if why is not None:
-                flagged.append((found[0], why))
-        await flush_all(conn, all_writes, None, now)
+        found = [_ticket_and_facts(dict(row)) for row in rows]
+        found = [f for f in found if f[0].triage_status != TriageStatus.DONE]
+        drafts = await _triage_locked(conn, intake, found, now, wait=False)
+        await flush_all(conn, [d.writes for d in drafts], None, now)
+        flagged = [
+            (ticket, why)
+            for ticket, who in found
+            if (why := sla_alerts.management_alert(ticket, vip=who.vip)) is not None
+        ]
         if flagged:
             await sla_alerts.tell_leads(conn, intake.alerts, flagged, now)
-    for ticket_id in held:
-        await route_again(intake, ticket_id)
-    return done
+    for draft in drafts:
+        if draft.outcome is not None and draft.outcome.held:
+            await route_again(intake, draft.writes.ticket.id)
+    return {ticket.id for ticket, _ in found}
 
 
 async def route_again(intake: Intake, ticket_id: int) -> None:

@@ -13,7 +13,8 @@ from domain.models import Category, Ticket
 from domain.ports import TriageQueue
 from domain.ticket_writes import TicketWrites
 from domain.tickets import hand_to_triage, locked_visible
-from domain.triage import Intake, route_ticket
+from domain.triage import route_ticket
+from domain.triage_inputs import Intake
 
 MAX_PAGE = 200
 

@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket
 
 from domain import health
 from domain.ports import Clock, EventBus, TriageQueue
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 from gql import fast_post
 from gql.auth import PrincipalCache, authenticate, with_client
 from gql.errors import request_id

@@ -28,7 +28,7 @@ from domain.models import (
     TriageRecord,
 )
 from domain.ports import Clock, EventBus, SystemClock, TriageQueue
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 from gql.subscription_groups import Greetings
 
 

@@ -33,7 +33,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from domain.access import Principal
 from domain.ports import Clock, EventBus, TriageQueue
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 from gql import media_types
 from gql.auth import PrincipalCache, authenticate
 from gql.context import Context, Loaders

@@ -16,7 +16,7 @@ from taskiq import AsyncBroker, InMemoryBroker
 from domain.enums import NotificationChannel
 from domain.notifications import DeliveryReport, RetryPolicy, deliver_all_due
 from domain.ports import Notifier
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 from tasks import health, intake, notifications, sla
 from tasks.redis_stream import ReclaimingStreamBroker, SharedClientResultBackend
 

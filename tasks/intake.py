@@ -12,7 +12,7 @@ from typing import Any
 from taskiq import AsyncBroker, AsyncTaskiqDecoratedTask
 
 from domain.intake_sweep import sweep
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 from tasks.triage_batch import TriageBatcher
 
 TRIAGE_TASK = "frontdesk.triage"

@@ -21,7 +21,7 @@ from taskiq import AsyncBroker
 from domain.sla_actions import run as run_steps
 from domain.sla_alerts import AlertSettings
 from domain.sla_sweep import SweepReport, soonest_check, sweep
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 
 SWEEP_TASK = "frontdesk.sla_sweep"
 ACTIONS_TASK = "frontdesk.sla_actions"

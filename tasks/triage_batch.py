@@ -20,7 +20,8 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from domain.triage import Intake, triage_many, triage_ticket
+from domain.triage import triage_many, triage_ticket
+from domain.triage_inputs import Intake
 
 log = logging.getLogger("frontdesk.intake")
 

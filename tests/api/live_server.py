@@ -17,7 +17,7 @@ from app.outbox_relay import OutboxRelay
 from app.runtime import UVICORN_WEBSOCKETS
 from domain import outbox
 from domain.ports import Clock
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 from gql.app import build_app
 from gql.subscription_groups import SubscriptionGroups
 from tests.api.conftest import MAX_BODY

@@ -10,7 +10,7 @@ import pytest
 
 from domain.enums import Role
 from domain.models import Category, CategoryCorrection, RoutingRule, Team
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 from gql.app import build_app
 from tasks.broker import build_broker
 from tests.api.conftest import MAX_BODY

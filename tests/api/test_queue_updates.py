@@ -14,7 +14,8 @@ from domain.intake_sweep import widen_stale
 from domain.models import Category, Team, Ticket
 from domain.queues import queue
 from domain.routing import RoutingPolicy
-from domain.triage import Intake, triage_ticket
+from domain.triage import triage_ticket
+from domain.triage_inputs import Intake
 from resolvers import live_queue
 from tests.api.live_server import LiveServer, live_server, receive, transport_ws
 from tests.api.test_subscriptions import bearer, subscribe

@@ -13,7 +13,7 @@ from domain import sla_sweep
 from domain.enums import CustomerTier, Role, SupportTier, TriageStatus
 from domain.models import Escalation, Ticket
 from domain.sla_alerts import AlertSettings
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 from gql import ids
 from gql.app import build_app
 from tasks.broker import build_broker

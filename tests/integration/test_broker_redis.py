@@ -17,7 +17,7 @@ import pytest
 from redis.asyncio import Redis
 
 from domain.ports import SystemClock
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 from tasks.broker import TaskSettings, build_broker
 
 pytestmark = pytest.mark.redis

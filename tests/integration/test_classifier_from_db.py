@@ -8,7 +8,8 @@ from app.settings import Settings
 from domain import tickets
 from domain.enums import CategorySource, TicketStatus
 from domain.models import Ticket
-from domain.triage import Intake, triage_ticket
+from domain.triage import triage_ticket
+from domain.triage_inputs import Intake
 from tests.factories import (
     ADMIN,
     ManualClock,

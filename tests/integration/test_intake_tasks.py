@@ -22,7 +22,7 @@ from domain import tickets
 from domain.enums import RoutingState, TriageStatus
 from domain.models import Ticket, TicketEvent
 from domain.ports import SystemClock
-from domain.triage import Intake
+from domain.triage_inputs import Intake
 from tasks.broker import TaskSettings, build_broker
 from tests.factories import (
     ADMIN,

@@ -15,7 +15,8 @@ from domain.models import (
     TicketEvent,
 )
 from domain.routing import RoutingPolicy
-from domain.triage import Intake, triage_ticket
+from domain.triage import triage_ticket
+from domain.triage_inputs import Intake
 from tests.factories import (
     ADMIN,
     ManualClock,

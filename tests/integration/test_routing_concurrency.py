@@ -5,7 +5,8 @@ from collections import Counter
 
 from domain.enums import RoutingState
 from domain.models import Agent, Ticket, TicketEvent
-from domain.triage import Intake, triage_ticket
+from domain.triage import triage_ticket
+from domain.triage_inputs import Intake
 from tests.factories import (
     ManualClock,
     create_agent,

@@ -12,7 +12,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from app import database
-from domain import routing, routing_sql
+from domain import routing_pick
 from domain.enums import SupportTier
 from domain.models import Agent, AgentSkill, Category
 from domain.routing import RoutingPolicy, Target
@@ -37,9 +37,10 @@ async def rolled_back() -> AsyncIterator[BaseDBAsyncClient]:
 async def candidates(roster: AgentRoster, target: Target, policy: RoutingPolicy) -> list[int]:
     """Who the roster would shortlist, best first, without reserving anyone."""
     async with rolled_back() as conn:
-        mean = await roster.refresh(conn, target.category_id)
+        await roster.refresh(conn)
     view = roster.team(target.team_id)
     limit = policy.recorded_candidates
+    mean = roster.mean(target.category_id)
     return view.shortlist(target, policy, mean, limit).agent_ids if view else []
 
 
@@ -75,12 +76,12 @@ async def test_the_roster_ranks_every_agent_exactly_as_sql_does(db: str) -> None
                     async with rolled_back() as conn:
                         # how many qualified before the best was reserved
                         limit = policy.recorded_candidates
-                        total = await routing.count_candidates(conn, target, policy, limit)
-                        in_sql, _ = await routing._pick(conn, routing_sql.PICK, target, policy)
+                        total = await routing_pick.count_candidates(conn, target, policy, limit)
+                        in_sql, _ = await routing_pick.pick_in_sql(conn, target, policy)
                     shortlist = await candidates(roster, target, policy)
                     assert shortlist[: policy.recorded_candidates] == [c.agent_id for c in in_sql]
                     async with rolled_back() as conn:
-                        picked = await routing.pick(conn, target, policy, roster)
+                        picked = await routing_pick.pick(conn, target, policy, roster)
                     assert picked.ranked == in_sql, target
                     assert picked.total == total
                     assert picked.chosen == (in_sql[0] if in_sql else None)
@@ -104,7 +105,7 @@ async def test_committed_changes_reach_the_roster_and_uncommitted_ones_do_not(
         await conn.execute_query(
             "UPDATE agent SET max_tickets = 1, current_ticket_count = 1 WHERE id = $1", [second.id]
         )
-        await roster.refresh(conn, cat.id)
+        await roster.refresh(conn)
     assert await candidates(roster, target, policy) == [second.id]
 
     await Agent.filter(id=first.id).update(is_available=True)
@@ -173,15 +174,40 @@ async def test_when_the_shortlist_fills_up_the_rest_of_the_team_is_scored_in_sql
         # earlier tickets of this transaction (a triage batch) took the two best,
         # which the roster does not count until the transaction commits
         for best in agents[:2]:
-            picked = await routing.pick(conn, target, policy, roster)
+            picked = await routing_pick.pick(conn, target, policy, roster)
             assert picked.chosen is not None
             assert picked.chosen.agent_id == best.id
-        picked = await routing.pick(conn, target, policy, roster)
+        picked = await routing_pick.pick(conn, target, policy, roster)
 
     assert picked.chosen is not None
     assert picked.chosen.agent_id == agents[2].id
     assert [c.agent_id for c in picked.ranked] == [agents[2].id, agents[3].id]
     assert picked.total == 3
+
+
+async def test_one_call_picks_for_several_tickets_in_order(db: str) -> None:
+    """A triage batch's picks: each sees the reservations before it, a shortlist
+    that filled up meanwhile falls back to the whole team, and a ticket for a team
+    nobody qualifies in gets nobody, all without disturbing the others."""
+    team = await create_team()
+    empty = await create_team()
+    cat = await create_category("BILLING", team=team)
+    agents = [await create_agent(team, max_tickets=1, skills={cat: 5 - n}) for n in range(5)]
+    policy = RoutingPolicy(recorded_candidates=2)
+    billing = Target(team.id, cat.id, SupportTier.L1)
+    targets = [billing, Target(empty.id, cat.id, SupportTier.L1), billing, billing, billing]
+    async with rolled_back() as conn:
+        picks = await routing_pick.pick_many(conn, targets, policy, AgentRoster(), wait=False)
+        counts = await conn.execute_query_dict(
+            "SELECT id, current_ticket_count FROM agent ORDER BY id"
+        )
+
+    chosen = [p.chosen.agent_id if p.chosen else None for p in picks]
+    assert chosen == [agents[0].id, None, agents[1].id, agents[2].id, agents[3].id]
+    assert [c["current_ticket_count"] for c in counts] == [1, 1, 1, 1, 0]
+    assert picks[1] == routing_pick.NOBODY
+    assert [c.agent_id for c in picks[3].ranked] == [agents[2].id, agents[3].id]
+    assert picks[3].total == 3
 
 
 @pytest.mark.parametrize("available", [True, False])
@@ -190,7 +216,7 @@ async def test_a_team_without_candidates_gets_none(db: str, available: bool) -> 
     cat = await create_category("BILLING", team=team)
     await create_agent(team, available=available, skills={} if available else {cat: 3})
     async with rolled_back() as conn:
-        picked = await routing.pick(
+        picked = await routing_pick.pick(
             conn, Target(team.id, cat.id, SupportTier.L1), RoutingPolicy(), AgentRoster()
         )
-    assert picked == routing.Picked([], None, 0)
+    assert picked == routing_pick.Picked([], None, 0)

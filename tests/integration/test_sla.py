@@ -26,7 +26,8 @@ from domain.models import (
 )
 from domain.sla_alerts import AlertSettings
 from domain.sla_terms import SHARED
-from domain.triage import Intake, triage_ticket
+from domain.triage import triage_ticket
+from domain.triage_inputs import Intake
 from tests.factories import (
     ADMIN,
     ManualClock,

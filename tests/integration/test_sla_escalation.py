@@ -23,7 +23,8 @@ from domain.enums import (
 from domain.models import Agent, Escalation, Notification, SlaClock, SlaPolicy, Team, Ticket
 from domain.ports import Notifier
 from domain.sla_alerts import AlertSettings
-from domain.triage import Intake, triage_ticket
+from domain.triage import triage_ticket
+from domain.triage_inputs import Intake
 from tests.factories import (
     ADMIN,
     ManualClock,

@@ -8,7 +8,8 @@ from domain.enums import CustomerTier, Priority, SlaTarget
 from domain.models import SlaClock, TicketEvent
 from domain.ports import SystemClock
 from domain.sla_alerts import AlertSettings
-from domain.triage import Intake, triage_ticket
+from domain.triage import triage_ticket
+from domain.triage_inputs import Intake
 from tasks.sla import sweep_window
 from tests.factories import create_category, create_customer, create_team, create_ticket
 

@@ -5,7 +5,8 @@ from collections.abc import Sequence
 from domain.enums import CategorySource, Priority, RoutingState, TriageStatus
 from domain.models import Agent, RoutingDecision, Ticket, TicketEvent, TriageRecord
 from domain.ports import TextGuess
-from domain.triage import Intake, triage_ticket
+from domain.triage import triage_ticket
+from domain.triage_inputs import Intake
 from tests.factories import (
     ManualClock,
     create_agent,

@@ -7,7 +7,8 @@ import pytest
 
 from domain.enums import RoutingState, TriageStatus
 from domain.models import Agent, Ticket, TicketEvent
-from domain.triage import Intake, triage_many
+from domain.triage import triage_many
+from domain.triage_inputs import Intake
 from tasks.triage_batch import TriageBatcher
 from tests.factories import (
     ManualClock,
