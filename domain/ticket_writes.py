@@ -42,11 +42,44 @@ WRITABLE = frozenset(
     }
 )
 
+# Each writable column's type, for a batch's arrays (tags, a list per ticket, travel as
+# JSON: PostgreSQL has no arrays of arrays of different lengths).
+ARRAY_TYPES = {
+    "assignee_id": "int",
+    "assigned_at": "timestamptz",
+    "category_confidence": "float8",
+    "category_id": "int",
+    "category_source": "text",
+    "priority": "text",
+    "priority_reasons": "jsonb",
+    "queued_at": "timestamptz",
+    "requires_senior": "bool",
+    "routing_state": "text",
+    "status": "text",
+    "support_tier": "text",
+    "tags": "jsonb",
+    "team_id": "int",
+    "triage_status": "text",
+    "updated_at": "timestamptz",
+    "widened_at": "timestamptz",
+}
+assert set(ARRAY_TYPES) == WRITABLE
+
 EVENTS = """
 INSERT INTO ticket_event (ticket_id, kind, actor_role, actor_id, actor_token_id, client_id, data,
     created_at)
 SELECT $1, kind, $2, $3, $4, $5, data, $6
 FROM unnest($7::text[], $8::jsonb[]) WITH ORDINALITY AS e(kind, data, n) ORDER BY n
+"""
+
+# A batch's events, all tickets' in one statement: $1..$4 the actor, $5 when,
+# $6 ticket ids, $7 kinds, $8 data (one element per event, in order).
+BATCH_EVENTS = """
+INSERT INTO ticket_event (ticket_id, kind, actor_role, actor_id, actor_token_id, client_id, data,
+    created_at)
+SELECT e.ticket_id, e.kind, $1, $2, $3, $4, e.data, $5
+FROM unnest($6::int[], $7::text[], $8::jsonb[]) WITH ORDINALITY AS e(ticket_id, kind, data, n)
+ORDER BY n
 """
 
 
@@ -137,7 +170,19 @@ class TicketWrites:
 async def flush_all(
     conn: BaseDBAsyncClient, writes: list[TicketWrites], actor: Principal | None, now: datetime
 ) -> None:
-    """Every ticket's writes in one statement of data-modifying CTEs (all of them run)."""
+    """Every ticket's writes, in as few statements as keep their text repeating.
+
+    One ticket: one statement of data-modifying CTEs, whose text repeats from call
+    to call, so its plan is cached. Several (a triage batch): a statement of CTEs
+    per ticket made text that never repeated, 84 KB for 56 tickets, which
+    PostgreSQL parsed and planned afresh every time (14 ms a batch, as long as it
+    ran). A batch writes its events and ticket updates as arrays instead (one
+    statement, one UPDATE per set of changed columns) and each other statement
+    once for all tickets with ``executemany``: a few round trips, cached plans.
+    """
+    if len(writes) > 1:
+        await _flush_batch(conn, writes, actor, now)
+        return
     ctes: list[str] = []
     params: list[Any] = []
     for n, w in enumerate(writes):
@@ -147,3 +192,66 @@ async def flush_all(
         w.clear()
     if ctes:
         await conn.execute_query(f"WITH {', '.join(ctes)} SELECT 1", params)
+
+
+async def _flush_batch(
+    conn: BaseDBAsyncClient, writes: list[TicketWrites], actor: Principal | None, now: datetime
+) -> None:
+    events: tuple[list[int], list[str], list[str]] = ([], [], [])
+    updates: dict[tuple[str, ...], list[TicketWrites]] = {}
+    also: dict[str, list[list[Any]]] = {}
+    for w in writes:
+        for kind, data in w.events:
+            events[0].append(w.ticket.id)
+            events[1].append(kind)
+            events[2].append(orjson.dumps(data).decode())
+        if w.fields:
+            w.set(updated_at=now)
+            updates.setdefault(tuple(sorted(w.fields)), []).append(w)
+        for sql, extra in w.also:
+            also.setdefault(sql, []).append(extra)
+    ctes: list[str] = []
+    params: list[Any] = []
+    if events[0]:
+        params += [*_actor(actor), now, *events]
+        ctes.append(f"events AS ({BATCH_EVENTS})")
+    for n, (columns, group) in enumerate(updates.items()):
+        sql, values = _batch_update(columns, group, len(params))
+        ctes.append(f"changed_{n} AS ({sql})")
+        params += values
+    if ctes:
+        await conn.execute_query(f"WITH {', '.join(ctes)} SELECT 1", params)
+    for sql, rows in also.items():
+        await conn.execute_many(sql, rows)
+    for w in writes:
+        w.clear()
+
+
+def _batch_update(
+    columns: tuple[str, ...], group: list[TicketWrites], offset: int
+) -> tuple[str, list[Any]]:
+    """One UPDATE for the tickets that changed the same columns, from arrays."""
+    arrays = ", ".join(
+        f"${offset + 2 + n}::{ARRAY_TYPES[name]}[]" for n, name in enumerate(columns)
+    )
+    assignments = ", ".join(
+        f"{name} = ARRAY(SELECT jsonb_array_elements_text(u.{name}))"
+        if name == "tags"
+        else f"{name} = u.{name}"
+        for name in columns
+    )
+    sql = (
+        f"UPDATE ticket t SET {assignments} "  # noqa: S608  (names from WRITABLE)
+        f"FROM unnest(${offset + 1}::int[], {arrays}) AS u(id, {', '.join(columns)}) "
+        "WHERE t.id = u.id"
+    )
+    values: list[Any] = [[w.ticket.id for w in group]]
+    for name in columns:
+        values.append([_batch_value(name, getattr(w.ticket, name)) for w in group])
+    return sql, values
+
+
+def _batch_value(name: str, value: Any) -> Any:
+    if name == "tags":
+        return orjson.dumps(list(value)).decode()
+    return _sql_value(name, value)
