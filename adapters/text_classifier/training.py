@@ -6,9 +6,10 @@ vocabulary fitted on the training split and every training ticket featurised
 once (the featuriser is frozen, so epochs only slice mini-batches out of it);
 mini-batch SGD with a linearly decaying learning rate, class-balanced
 cross-entropy, L2 regularisation and parameter averaging (plain SGD for the
-wide linear part, Adam for the optional hidden layer, see ``_update``); the
-averaged weights scored on the held-out split and saved. Nothing is
-downloaded: no pretrained vectors, no model packages.
+wide linear part, Adam for the optional hidden layer, see ``_update``); Naive
+Bayes log-probabilities over the same rows added to the averaged linear
+weights (``naive_bayes``); the averaged weights scored on the held-out split
+and saved. Nothing is downloaded: no pretrained vectors, no model packages.
 
 The model is written to a temporary sibling directory and renamed into place,
 so a failed or interrupted run leaves no half-written model behind.
@@ -33,6 +34,7 @@ from adapters.text_classifier.architecture import ARCHITECTURE, fit_vocabulary
 from adapters.text_classifier.features import featurise
 from adapters.text_classifier.metrics import EvaluationReport, evaluate
 from adapters.text_classifier.model_dir import new_version, write_metadata
+from adapters.text_classifier.naive_bayes import log_weights
 from adapters.text_classifier.sparse_rows import take_rows
 from adapters.text_classifier.splits import stratified_split
 
@@ -71,6 +73,8 @@ class TrainingSettings:
     weight_decay: float = 1e-6
     inverse_c: float = 0.1  # L2 on the linear part as 1/C of logistic regression (C=10)
     balance_classes: bool = True  # weight examples so rare labels count as much as common
+    nb_weight: float = 0.05  # Naive Bayes log-probabilities added to the logits (naive_bayes)
+    nb_alpha: float = 0.1  # their additive smoothing, in TF-IDF mass per feature
     architecture: ArchitectureSettings = field(default_factory=ArchitectureSettings)
 
 
@@ -159,7 +163,12 @@ def _fit(
             step += 1
             if progress is not None:
                 progress(step, total)
-    return {**(sgd.averages or {}), **(adam.averages or {})}
+    averages: dict[tuple[int, str], Any] = {**(sgd.averages or {}), **(adam.averages or {})}
+    if settings.nb_weight > 0.0:
+        W = np.asarray(averages[(head.id, "W")])
+        nb = log_weights(rows, targets, (W.shape[0], W.shape[1]), settings.nb_alpha)
+        averages[(head.id, "W")] = W + settings.nb_weight * nb
+    return averages
 
 
 def _update(head: Model[Any, Any], linear: Optimizer, deep: Optimizer) -> None:
