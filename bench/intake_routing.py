@@ -64,15 +64,7 @@ async def routing_latency(runs: int, category_key: str) -> dict[str, float]:
                 t0 = time.perf_counter()
                 teams = (await intake.reference.get(conn)).teams
                 writes = TicketWrites(ticket)
-                await routing.route(
-                    conn,
-                    writes,
-                    target,
-                    policy=policy,
-                    roster=intake.roster,
-                    teams=teams,
-                    now=SystemClock().now(),
-                )
+                await intake.route(conn, writes, target, teams, SystemClock().now())
                 await writes.flush(conn, None, SystemClock().now())
                 route_ms.append((time.perf_counter() - t0) * 1000)
                 raise _Rollback

@@ -123,28 +123,6 @@ def _reason(target: Target, total: int, chosen: Candidate | None) -> str:
 NO_TEAM = "No team handles this category; a lead must route it."
 
 
-async def route(
-    conn: BaseDBAsyncClient,
-    writes: TicketWrites,
-    target: Target,
-    *,
-    policy: RoutingPolicy,
-    roster: AgentRoster,
-    teams: Mapping[int, TeamInfo],
-    now: datetime,
-    wait: bool = True,
-) -> Outcome:
-    """Assign or queue the locked, unassigned ticket of ``writes`` and record why.
-
-    Capacity is reserved here; the ticket's changes and events are left in
-    ``writes`` for the caller to flush with its own.
-    """
-    routed = await route_many(
-        conn, [(writes, target)], policy=policy, roster=roster, teams=teams, now=now, wait=wait
-    )
-    return routed[0]
-
-
 async def route_many(
     conn: BaseDBAsyncClient,
     tickets: Sequence[tuple[TicketWrites, Target]],
@@ -155,7 +133,11 @@ async def route_many(
     now: datetime,
     wait: bool = True,
 ) -> list[Outcome]:
-    """``route`` for several locked tickets, in order, picking for all in one statement."""
+    """Assign or queue each locked, unassigned ticket, in order, and record why.
+
+    Capacity is reserved here, for all tickets in one statement; the tickets'
+    changes and events are left in their ``writes`` for the caller to flush.
+    """
     outcomes: list[Outcome | None] = [None] * len(tickets)
     to_pick: list[tuple[int, Target]] = []
     for i, (writes, target) in enumerate(tickets):

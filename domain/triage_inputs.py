@@ -55,7 +55,7 @@ class Intake:
         *,
         wait: bool = True,
     ) -> Outcome:
-        """``routing.route`` with this process's policy and roster."""
+        """One ticket through ``route_many``."""
         return (await self.route_many(conn, [(writes, target)], teams, now, wait=wait))[0]
 
     async def route_many(
