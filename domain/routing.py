@@ -20,7 +20,8 @@ from domain import routing_sql
 from domain.enums import RoutingState, SupportTier
 from domain.intake_reference import TeamInfo
 from domain.models import Ticket
-from domain.routing_pick import Candidate, Picked, pick_many
+from domain.routing_candidates import NONE, Candidate, Shortlist
+from domain.routing_pick import Picked, pick_many
 from domain.routing_roster import AgentRoster
 from domain.ticket_writes import TicketWrites
 
@@ -86,13 +87,11 @@ def _save_decision(
     *,
     outcome: Outcome,
     target: Target,
-    ranked: list[Candidate],
-    total: int,
+    listed: Shortlist,
     policy: RoutingPolicy,
     now: datetime,
 ) -> None:
     chosen = outcome.agent_id
-    listed = [c.as_json(c.agent_id == chosen) for c in ranked]
     writes.write_also(
         routing_sql.UPSERT_DECISION,
         [
@@ -103,8 +102,8 @@ def _save_decision(
             chosen,
             target.support_tier.value,
             target.requires_senior,
-            total,
-            orjson.dumps(listed).decode(),
+            listed.total,
+            orjson.dumps(listed.record(chosen)).decode(),
             orjson.dumps(policy.weights()).decode(),
             now,
         ],
@@ -156,11 +155,11 @@ def _settle(
     writes: TicketWrites, target: Target, picked: Picked, *, policy: RoutingPolicy, now: datetime
 ) -> Outcome:
     """Write what the pick decided into the ticket's changes, and the decision record."""
-    ranked, chosen, total = picked.ranked, picked.chosen, picked.total
+    listed, chosen = picked.listed, picked.chosen
     state = RoutingState.ASSIGNED if chosen else RoutingState.QUEUED
     agent_id = chosen.agent_id if chosen else None
-    reason = _reason(target, total, chosen)
-    outcome = Outcome(state, agent_id, target.team_id, reason, chosen is None and bool(ranked))
+    reason = _reason(target, listed.total, chosen)
+    outcome = Outcome(state, agent_id, target.team_id, reason, chosen is None and bool(len(listed)))
     writes.set(
         team_id=target.team_id,
         support_tier=target.support_tier,
@@ -171,15 +170,7 @@ def _settle(
     elif writes.ticket.queued_at is None:
         writes.set(queued_at=now)
     _finish(writes, outcome)
-    _save_decision(
-        writes,
-        outcome=outcome,
-        target=target,
-        ranked=ranked,
-        total=total,
-        policy=policy,
-        now=now,
-    )
+    _save_decision(writes, outcome=outcome, target=target, listed=listed, policy=policy, now=now)
     return outcome
 
 
@@ -195,9 +186,7 @@ def hold_for_triage(
     outcome = Outcome(RoutingState.NEEDS_TRIAGE, None, ticket.team_id, reason)
     _finish(writes, outcome)
     target = Target(ticket.team_id, ticket.category_id, SupportTier(ticket.support_tier))
-    _save_decision(
-        writes, outcome=outcome, target=target, ranked=[], total=0, policy=policy, now=now
-    )
+    _save_decision(writes, outcome=outcome, target=target, listed=NONE, policy=policy, now=now)
     return outcome
 
 

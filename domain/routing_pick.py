@@ -1,66 +1,53 @@
-"""Picking agents: the roster's shortlist, re-scored from the rows and reserved.
+"""Picking agents: the roster ranks, PostgreSQL reserves.
 
-Each ticket's candidates are scored in this process's copy of the agent table
-(``routing_roster``); PostgreSQL then re-scores each shortlist from the agent
-rows as they are and reserves the best agent it can lock without waiting
-(``frontdesk_pick_listed``, migration 0013). Several tickets are picked for in
-one call, in order, so a triage batch costs one round trip for all its
-reservations instead of two per ticket. Only if a shortlist filled up meanwhile
-is the whole team scored in SQL; only if every listed agent was held (and the
-caller may wait) does it wait for them, best first.
+Each ticket's candidates are ranked in this process's copy of the agent table
+(``routing_roster``), refreshed once per pick call, each ticket counting the
+tickets ranked before it, so the tickets of one call spread over a team as their
+scores say. One call of ``frontdesk_reserve_ranked`` (migration 0014) then
+reserves for all of them, in order: each ticket gets the first agent of its list
+still in that team, available, with room and not held by another routing (``SKIP
+LOCKED``: reservations never wait, so batches cannot deadlock). Only a ticket
+none of whose listed agents could take it has its whole team scored in SQL, and
+waits for held agents only if the caller may wait.
+
+PostgreSQL re-checks what capacity depends on; the ranking is the roster's,
+which differs from the rows only by changes committed since its refresh a few
+milliseconds before. No agent ever passes ``max_tickets`` and no ticket is
+assigned twice (the guard and the caller's ticket lock see to that).
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from domain import capacity, routing_sql
+from domain.routing_candidates import NONE, Candidate, Shortlist
 from domain.routing_roster import AgentRoster
-from domain.routing_shortlist import Shortlist
 
 if TYPE_CHECKING:
     from domain.routing import RoutingPolicy, Target
 
 
 @dataclass(frozen=True)
-class Candidate:
-    agent_id: int
-    current: int
-    max_tickets: int
-    skill_level: int
-    capacity: float
-    skill: float
-    handle_time: float
-    score: float
-
-    def as_json(self, chosen: bool) -> dict[str, Any]:
-        return {
-            "agentId": self.agent_id,
-            "current": self.current,
-            "maxTickets": self.max_tickets,
-            "skillLevel": self.skill_level,
-            "capacity": round(self.capacity, 6),
-            "skill": round(self.skill, 6),
-            "handleTime": round(self.handle_time, 6),
-            "score": round(self.score, 6),
-            "chosen": chosen,
-        }
-
-
-@dataclass(frozen=True)
 class Picked:
-    ranked: list[Candidate]
+    listed: Shortlist
     """The best candidates (at most ``recorded_candidates``), best first."""
     chosen: Candidate | None
     """The one whose capacity was reserved."""
-    total: int
-    """How many qualified in all."""
+
+    @property
+    def ranked(self) -> list[Candidate]:
+        return self.listed.candidates
+
+    @property
+    def total(self) -> int:
+        """How many qualified in all."""
+        return self.listed.total
 
 
-NOBODY = Picked([], None, 0)
+NOBODY = Picked(NONE, None)
 
 
 async def pick(
@@ -83,7 +70,7 @@ async def pick_many(
     *,
     wait: bool = True,
 ) -> list[Picked]:
-    """Pick for each target in order, with one roster refresh and one statement.
+    """Pick for each target in order (see the module docstring).
 
     ``wait`` is for a caller holding no other agent's lock: a batch's transaction
     may hold some, and waiting for another batch's could deadlock.
@@ -91,78 +78,59 @@ async def pick_many(
     if not targets:
         return []
     await roster.refresh(conn)
-    shortlists = [_shortlist(roster, target, policy) for target in targets]
-    listed = [i for i, short in enumerate(shortlists) if short.agent_ids]
-    found = await _pick_listed(conn, [(targets[i], shortlists[i]) for i in listed], policy)
+    counts: dict[int, int] = {}
+    shortlists = []
+    for target in targets:
+        short = _shortlist(roster, target, policy, counts)
+        if len(short):
+            counts[short.agent_ids[0]] = short.current[0] + 1
+        shortlists.append(short)
+    listed = [i for i, short in enumerate(shortlists) if len(short)]
+    reserved = await _reserve(conn, [(targets[i], shortlists[i]) for i in listed])
     picks = [NOBODY] * len(targets)
-    for i, listed_pick in zip(listed, found, strict=True):
-        picks[i] = await _settle_pick(
-            conn, targets[i], shortlists[i], listed_pick, policy, wait=wait
-        )
+    for i, agent_id in zip(listed, reserved, strict=True):
+        chosen = shortlists[i].find(agent_id)
+        if chosen is None:  # every listed agent was held or full: the whole team, in SQL
+            picks[i] = await _in_sql(conn, targets[i], policy, wait=wait)
+        else:
+            picks[i] = Picked(shortlists[i], chosen)
     return picks
 
 
-async def _settle_pick(
-    conn: BaseDBAsyncClient,
-    target: "Target",
-    short: Shortlist,
-    listed_pick: tuple[list[Candidate], Candidate | None],
-    policy: "RoutingPolicy",
-    *,
-    wait: bool,
-) -> Picked:
-    """The shortlist's result, or the whole team's if the shortlist filled up meanwhile."""
-    ranked, chosen = listed_pick
-    total = len(ranked) if short.total <= len(short.agent_ids) else short.total
-    if chosen is None and short.total > len(short.agent_ids):
-        # counted first, as the roster counts: before the best is reserved
-        total = await count_candidates(conn, target, policy, policy.recorded_candidates)
-        ranked, chosen = await pick_in_sql(conn, target, policy)
-    if chosen is None and wait:
-        chosen = await _wait_for_one(conn, ranked)
-    return Picked(ranked, chosen, total)
-
-
-def _shortlist(roster: AgentRoster, target: "Target", policy: "RoutingPolicy") -> Shortlist:
+def _shortlist(
+    roster: AgentRoster, target: "Target", policy: "RoutingPolicy", counts: dict[int, int]
+) -> Shortlist:
     team = roster.team(target.team_id)
     if team is None:
-        return Shortlist([], 0)
+        return NONE
     mean = roster.mean(target.category_id)
-    return team.shortlist(target, policy, mean, policy.recorded_candidates)
+    return team.shortlist(target, policy, mean, policy.recorded_candidates, counts)
 
 
-async def _pick_listed(
-    conn: BaseDBAsyncClient,
-    requests: list[tuple["Target", Shortlist]],
-    policy: "RoutingPolicy",
-) -> list[tuple[list[Candidate], Candidate | None]]:
+async def _reserve(
+    conn: BaseDBAsyncClient, requests: list[tuple["Target", Shortlist]]
+) -> list[int | None]:
+    """The agent reserved for each request, in order (None: none of its list could)."""
     if not requests:
         return []
-    body = [
-        {
-            "team": target.team_id,
-            "category": target.category_id,
-            "tier": target.support_tier.value,
-            "senior": target.requires_senior,
-            "widened": target.widened,
-            "listed": short.agent_ids,
-        }
-        for target, short in requests
-    ]
-    _, rows = await conn.execute_query(
-        routing_sql.PICK_LISTED,
-        [
-            orjson.dumps(body).decode(),
-            policy.capacity_weight,
-            policy.skill_weight,
-            policy.handle_time_weight,
-            policy.recorded_candidates,
-        ],
-    )
-    by_request: list[list[Any]] = [[] for _ in requests]
-    for row in rows:
-        by_request[row["request"]].append(row)
-    return [_ranked(found) for found in by_request]
+    starts, ids = [1], []
+    for _, short in requests:
+        ids.extend(short.agent_ids)
+        starts.append(len(ids) + 1)
+    teams = [target.team_id for target, _ in requests]
+    _, rows = await conn.execute_query(routing_sql.RESERVE_RANKED, [starts, ids, teams])
+    return [row["agent_id"] for row in rows]
+
+
+async def _in_sql(
+    conn: BaseDBAsyncClient, target: "Target", policy: "RoutingPolicy", *, wait: bool
+) -> Picked:
+    # counted first, as the roster counts: before the best is reserved
+    total = await count_candidates(conn, target, policy, policy.recorded_candidates)
+    ranked, chosen = await pick_in_sql(conn, target, policy)
+    if chosen is None and wait:
+        chosen = await _wait_for_one(conn, ranked)
+    return Picked(Shortlist.of(ranked, total), chosen)
 
 
 async def pick_in_sql(

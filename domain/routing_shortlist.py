@@ -4,14 +4,20 @@
 The arithmetic is the SQL's (``routing_sql._pick``), in the same order on the same
 float64 values, so both rank the same agents the same way, ties broken by id
 (a differential test holds them together).
+
+A pick for several tickets at once ranks each ticket with the tickets before it
+counted: it passes the counts it expects as ``counts``, which replace the roster's
+for that pick only; the roster itself only ever holds committed rows.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+from domain.routing_candidates import NONE, Shortlist
 
 if TYPE_CHECKING:
     from domain.routing import RoutingPolicy, Target
@@ -43,14 +49,6 @@ class SkillColumns:
     level: Floats
     own: Floats
     has: Flags
-
-
-@dataclass(frozen=True)
-class Shortlist:
-    agent_ids: list[int]
-    """The best ``limit`` candidates, best first."""
-    total: int
-    """How many qualified in all."""
 
 
 class TeamView:
@@ -90,12 +88,18 @@ class TeamView:
         return columns
 
     def shortlist(
-        self, target: "Target", policy: "RoutingPolicy", mean: float | None, limit: int
+        self,
+        target: "Target",
+        policy: "RoutingPolicy",
+        mean: float | None,
+        limit: int,
+        counts: Mapping[int, int] | None = None,
     ) -> Shortlist:
-        """The qualified agents' ids, best score first, and how many qualified."""
+        """The best qualified agents with their score parts, and how many qualified."""
         assert target.category_id is not None
         skill = self.skill(target.category_id)
-        ok = self.available & (self.current < self.max_tickets)
+        current = self._counted(counts)
+        ok = self.available & (current < self.max_tickets)
         ok &= self.tier >= int(target.support_tier.value.lstrip("L"))
         if target.requires_senior:
             ok &= self.senior
@@ -103,16 +107,38 @@ class TeamView:
             ok &= skill.has
         at = np.flatnonzero(ok)
         if not at.size:
-            return Shortlist([], 0)
-        scores = candidate_scores(
-            self.current[at],
+            return NONE
+        capacity, level, speed, scores = score_parts(
+            current[at],
             self.max_tickets[at],
             skill.level[at],
             skill.own[at],
             mean=mean,
             policy=policy,
         )
-        return Shortlist(best(self.ids[at], scores, limit), int(at.size))
+        order = best_positions(self.ids[at], scores, limit)
+        listed = at[order]
+        return Shortlist(
+            self.ids[listed].tolist(),
+            current[listed].astype(np.int64).tolist(),
+            self.max_tickets[listed].astype(np.int64).tolist(),
+            skill.level[listed].astype(np.int64).tolist(),
+            capacity[order].tolist(),
+            level[order].tolist(),
+            speed[order].tolist(),
+            scores[order].tolist(),
+            int(at.size),
+        )
+
+    def _counted(self, counts: Mapping[int, int] | None) -> Floats:
+        """The team's counts, with ``counts``' in place of the roster's."""
+        here = [(self.position[a], n) for a, n in (counts or {}).items() if a in self.position]
+        if not here:
+            return self.current
+        current = self.current.copy()
+        for i, n in here:
+            current[i] = n
+        return current
 
 
 def _set_skill(columns: SkillColumns, i: int, skill: tuple[int, float | None] | None) -> None:
@@ -120,6 +146,30 @@ def _set_skill(columns: SkillColumns, i: int, skill: tuple[int, float | None] | 
     columns.level[i] = skill[0] if skill else 0
     own = skill[1] if skill else None
     columns.own[i] = np.nan if own is None else own
+
+
+def score_parts(
+    current: Floats,
+    max_tickets: Floats,
+    level: Floats,
+    own: Floats,
+    *,
+    mean: float | None,
+    policy: "RoutingPolicy",
+) -> tuple[Floats, Floats, Floats, Floats]:
+    """Capacity 1 - current/max, skill level/5, speed mean/(mean + own) (0.5 when
+    either mean is unknown, or both are 0), and the weighted score."""
+    capacity = 1 - current / max_tickets
+    skill = level / 5.0
+    speed = np.full(len(own), 0.5)
+    if mean is not None:
+        total = mean + own
+        known = ~np.isnan(total) & (total != 0)
+        np.divide(mean, total, out=speed, where=known)
+    scored: Floats = (
+        policy.capacity_weight * capacity + policy.skill_weight * skill
+    ) + policy.handle_time_weight * speed
+    return capacity, skill, speed, scored
 
 
 def candidate_scores(
@@ -131,29 +181,20 @@ def candidate_scores(
     mean: float | None,
     policy: "RoutingPolicy",
 ) -> Floats:
-    """w_capacity * (1 - current/max) + w_skill * level/5 + w_aht * mean/(mean + own),
-    the speed being 0.5 when either mean is unknown (or both are 0)."""
-    capacity = 1 - current / max_tickets
-    skill = level / 5.0
-    if mean is None:
-        speed = np.full(len(own), 0.5)
-    else:
-        total = mean + own
-        known = ~np.isnan(total) & (total != 0)
-        speed = np.full(len(own), 0.5)
-        np.divide(mean, total, out=speed, where=known)
-    scored: Floats = (
-        policy.capacity_weight * capacity + policy.skill_weight * skill
-    ) + policy.handle_time_weight * speed
-    return scored
+    """w_capacity * (1 - current/max) + w_skill * level/5 + w_aht * mean/(mean + own)."""
+    return score_parts(current, max_tickets, level, own, mean=mean, policy=policy)[3]
+
+
+def best_positions(ids: npt.NDArray[np.int64], scores: Floats, limit: int) -> npt.NDArray[np.intp]:
+    """Positions of the ``limit`` best scores, best first, ties by lower id (the SQL order)."""
+    if len(ids) <= limit:
+        return np.lexsort((ids, -scores))
+    # Everything scoring at least the limit-th best, ties included, then sort that.
+    cut = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+    keep = np.flatnonzero(scores >= cut)
+    return keep[np.lexsort((ids[keep], -scores[keep]))[:limit]]
 
 
 def best(ids: npt.NDArray[np.int64], scores: Floats, limit: int) -> list[int]:
     """Ids of the ``limit`` best scores, best first, ties by lower id (the SQL order)."""
-    if len(ids) > limit:
-        # Everything scoring at least the limit-th best, ties included, then sort that.
-        cut = np.partition(scores, len(scores) - limit)[len(scores) - limit]
-        keep = scores >= cut
-        ids, scores = ids[keep], scores[keep]
-    order = np.lexsort((ids, -scores))[:limit]
-    return [int(i) for i in ids[order]]
+    return [int(i) for i in ids[best_positions(ids, scores, limit)]]

@@ -22,17 +22,16 @@ IN_QUEUE = f"t.routing_state = 'QUEUED' AND t.status IN {ACTIVE_STATUSES}"
 # Handle-time speed compares the agent's mean with the category's: m / (m + own).
 # Skills come from agent.skill_map ({"<category id>": [level, mean seconds]}), which
 # triggers on agent_skill keep current (migration 0005): no join per candidate.
-# One statement scores the candidates, lists the best and reserves the best one
-# it can lock without waiting (an agent another routing holds is skipped):
-# ``chosen`` is that agent, or null when every listed agent was held or full.
 QUALIFIES = (
     "a.team_id = $1 AND a.is_available AND a.current_ticket_count < a.max_tickets"
     " AND a.support_tier >= $3 AND (a.senior OR NOT $4)"
 )
 
-
-def _pick(which: str) -> str:
-    return f"""
+# The whole team scored in SQL, when the roster's picks were refused: one
+# statement scores the candidates, lists the best and reserves the best one it can
+# lock without waiting (an agent another routing holds is skipped): ``chosen`` is
+# that agent, or null when every listed agent was held or full.
+PICK = f"""
 WITH mean AS MATERIALIZED (SELECT avg_handle_seconds AS seconds FROM category WHERE id = $2),
 scored AS MATERIALIZED (
     SELECT id, current_ticket_count, max_tickets, level, capacity, skill, handle_time,
@@ -47,7 +46,7 @@ scored AS MATERIALIZED (
         FROM agent a
         CROSS JOIN mean
         CROSS JOIN LATERAL (SELECT a.skill_map -> $2::int::text AS skill) sk
-        WHERE {which} AND {QUALIFIES} AND ($5 OR sk.skill IS NOT NULL)
+        WHERE {QUALIFIES} AND ($5 OR sk.skill IS NOT NULL)
     ) candidate
     ORDER BY score DESC, id
     LIMIT $9
@@ -66,13 +65,10 @@ picked AS (
 SELECT scored.*, (SELECT id FROM picked) AS chosen FROM scored ORDER BY score DESC, id
 """
 
-
-# Every agent of the team is scored here, when a shortlist filled up meanwhile.
-PICK = _pick("TRUE")
-# The shortlists the process's roster scored (domain/routing_roster.py), one per
-# ticket, re-scored from the rows as they are now and reserved in order, by the
-# same arithmetic (migration 0013). $1 requests (JSON), $2..$4 weights, $5 limit.
-PICK_LISTED = "SELECT * FROM frontdesk_pick_listed($1::text::jsonb, $2, $3, $4, $5)"
+# The roster's picks for a whole call, reserved in order (migration 0014,
+# domain/routing_pick.py): $1 where each request's ids start, $2 the ranked agent
+# ids, $3 each request's team.
+RESERVE_RANKED = "SELECT * FROM frontdesk_reserve_ranked($1::int[], $2::int[], $3::int[])"
 
 # Only run when PICK's list came back full: how many qualified in all.
 CANDIDATE_COUNT = f"""

@@ -67,7 +67,7 @@ class RoutingDecision(Model):
     support_tier = fields.CharField(max_length=4)
     requires_senior = fields.BooleanField()
     candidate_count = fields.IntField()
-    candidates: Any = fields.JSONField(default=list)
+    candidates: Any = fields.JSONField(default=dict)
     weights: Any = fields.JSONField(default=dict)
     decided_at = fields.DatetimeField()
 

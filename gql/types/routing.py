@@ -1,13 +1,14 @@
 """Routing in the API: decisions with their score parts, queues, and admin-edited rules."""
 
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 import strawberry
 from strawberry import Parent
 from strawberry.scalars import JSON
 
 from domain import models
+from domain.routing_candidates import Candidate, read_record
 from gql import ids
 from gql.context import Info
 from gql.types.common import Node, UserError
@@ -47,17 +48,17 @@ class RoutingCandidate:
         return found  # type: ignore[return-value]  # models map onto these types
 
 
-def _candidate(c: dict[str, Any]) -> RoutingCandidate:
+def _candidate(c: Candidate, chosen: bool) -> RoutingCandidate:
     return RoutingCandidate(
-        agent_id=strawberry.ID(ids.encode("Agent", c["agentId"])),
-        current_tickets=c["current"],
-        max_tickets=c["maxTickets"],
-        skill_level=c["skillLevel"],
-        capacity_score=c["capacity"],
-        skill_score=c["skill"],
-        handle_time_score=c["handleTime"],
-        score=c["score"],
-        chosen=c["chosen"],
+        agent_id=strawberry.ID(ids.encode("Agent", c.agent_id)),
+        current_tickets=c.current,
+        max_tickets=c.max_tickets,
+        skill_level=c.skill_level,
+        capacity_score=round(c.capacity, 6),
+        skill_score=round(c.skill, 6),
+        handle_time_score=round(c.handle_time, 6),
+        score=round(c.score, 6),
+        chosen=chosen,
     )
 
 
@@ -82,7 +83,7 @@ class RoutingDecision:
 
     @strawberry.field
     def candidates(root: Parent[models.RoutingDecision]) -> list[RoutingCandidate]:
-        return [_candidate(c) for c in root.candidates]
+        return [_candidate(c, chosen) for c, chosen in read_record(root.candidates, root.weights)]
 
     @strawberry.field
     async def team(root: Parent[models.RoutingDecision], info: Info) -> Team | None:

@@ -1,5 +1,6 @@
 """Routing on real PostgreSQL: scores, queue order, freed agents, widening, overflow."""
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from domain import tickets
@@ -15,6 +16,7 @@ from domain.models import (
     TicketEvent,
 )
 from domain.routing import RoutingPolicy
+from domain.routing_candidates import read_record
 from domain.triage import triage_ticket
 from domain.triage_inputs import Intake
 from tests.factories import (
@@ -52,18 +54,22 @@ async def test_the_decision_lists_every_candidate_with_its_score_parts(
     decision = await RoutingDecision.get(ticket_id=ticket.id)
     assert decision.candidate_count == 2
     assert decision.weights == {"capacity": 0.5, "skill": 0.3, "handleTime": 0.2}
-    parts = {c["agentId"]: c for c in decision.candidates}
+    recorded = read_record(decision.candidates, decision.weights)
+    parts = {c.agent_id: c for c, _ in recorded}
     # category mean 1200 s: expert 1200/(1200+600), novice 1200/(1200+1800)
-    assert parts[busy_expert.id]["capacity"] == 0.25
-    assert parts[busy_expert.id]["skill"] == 1.0
-    assert abs(parts[busy_expert.id]["handleTime"] - 2 / 3) < 1e-6
-    assert abs(parts[free_novice.id]["handleTime"] - 0.4) < 1e-6
+    assert parts[busy_expert.id].capacity == 0.25
+    assert parts[busy_expert.id].skill == 1.0
+    assert abs(parts[busy_expert.id].handle_time - 2 / 3) < 1e-6
+    assert abs(parts[free_novice.id].handle_time - 0.4) < 1e-6
     expert_score = 0.5 * 0.25 + 0.3 * 1.0 + 0.2 * (2 / 3)
     novice_score = 0.5 * 1.0 + 0.3 * 0.2 + 0.2 * 0.4
-    assert abs(parts[busy_expert.id]["score"] - expert_score) < 1e-6
-    assert abs(parts[free_novice.id]["score"] - novice_score) < 1e-6
+    assert abs(parts[busy_expert.id].score - expert_score) < 1e-6
+    assert abs(parts[free_novice.id].score - novice_score) < 1e-6
     assert ticket.assignee_id == free_novice.id  # 0.64 beats 0.558
-    assert [c["chosen"] for c in decision.candidates] == [True, False]
+    assert [(c.agent_id, chosen) for c, chosen in recorded] == [
+        (free_novice.id, True),
+        (busy_expert.id, False),
+    ]
 
 
 async def test_weights_are_settings_and_ties_go_to_the_lower_id(
@@ -223,7 +229,7 @@ async def test_skill_changes_reach_routing_at_once(db: str, clock: ManualClock) 
     await AgentSkill.filter(agent_id=agent.id).update(level=5)
     first = await triaged(clock, category=cat)
     decision = await RoutingDecision.get(ticket_id=first.id)
-    assert [c["skillLevel"] for c in decision.candidates] == [5]
+    assert [c.skill_level for c, _ in read_record(decision.candidates, decision.weights)] == [5]
 
     await AgentSkill.filter(agent_id=agent.id).delete()
     second = await triaged(clock, category=cat)
@@ -280,8 +286,8 @@ async def test_a_category_fixed_with_update_ticket_is_routed_again(
     handed: list[int] = []
 
     class Recording:
-        async def triage(self, ticket_id: int) -> None:
-            handed.append(ticket_id)
+        async def triage(self, ticket_ids: Sequence[int]) -> None:
+            handed.extend(ticket_ids)
 
     await tickets.update(
         ADMIN, unsure.id, tickets.TicketUpdate(category_key="BILLING"), clock, Recording()

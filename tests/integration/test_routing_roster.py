@@ -219,4 +219,4 @@ async def test_a_team_without_candidates_gets_none(db: str, available: bool) -> 
         picked = await routing_pick.pick(
             conn, Target(team.id, cat.id, SupportTier.L1), RoutingPolicy(), AgentRoster()
         )
-    assert picked == routing_pick.Picked([], None, 0)
+    assert picked == routing_pick.NOBODY
