@@ -25,6 +25,20 @@ register_classifier_commands(cli)
 T = TypeVar("T")
 
 
+def run_on_uvloop(main: Coroutine[Any, Any, None]) -> None:
+    """Run a long-lived process's loop on uvloop where it is installed (uvicorn[standard]
+    brings it, and ``serve`` already runs on it): a worker spends most of its time on
+    round trips to PostgreSQL and Redis, and uvloop's transports cost it far less
+    per round trip than asyncio's."""
+    try:
+        import uvloop  # optional: not on every platform
+    except ImportError:
+        asyncio.run(main)
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main)
+
+
 @cli.command()
 def migrate() -> None:
     """Apply pending database migrations."""
@@ -147,7 +161,7 @@ def worker() -> None:
             await run_receiver_task(runtime.broker, run_startup=False)
 
     try:
-        asyncio.run(job())
+        run_on_uvloop(job())
     except SettingsError as exc:
         fail(str(exc))
 
@@ -179,7 +193,7 @@ def scheduler() -> None:
         await run_scheduler_task(TaskiqScheduler(broker, [LabelScheduleSource(broker)]))
 
     try:
-        asyncio.run(job())
+        run_on_uvloop(job())
     except SettingsError as exc:
         fail(str(exc))
 

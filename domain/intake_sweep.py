@@ -34,8 +34,8 @@ async def requeue_stragglers(queue: TriageQueue, older_than: datetime) -> int:
         "ORDER BY created_at LIMIT $2",
         [older_than, BATCH],
     )
-    for row in rows:
-        await queue.triage(row["id"])
+    if rows:
+        await queue.triage([row["id"] for row in rows])
     return len(rows)
 
 

@@ -44,9 +44,10 @@ class TextClassifier(Protocol):
 
 
 class TriageQueue(Protocol):
-    """Hands a committed ticket to the intake worker (Taskiq in production)."""
+    """Hands committed tickets to the intake worker (Taskiq in production), in one go:
+    tickets created together are handed over together."""
 
-    async def triage(self, ticket_id: int) -> None: ...
+    async def triage(self, ticket_ids: Sequence[int]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import orjson
-from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -23,7 +21,7 @@ from domain import (
     routing,
     sla,
     text_rules,
-    ticket_sql,
+    ticket_creation,
 )
 from domain.access import Principal
 from domain.enums import (
@@ -38,7 +36,7 @@ from domain.enums import (
 )
 from domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from domain.events import record
-from domain.models import Agent, Category, Customer, Message, Ticket
+from domain.models import Agent, Category, Message, Ticket
 from domain.ports import Clock, TriageQueue
 
 ACTIVE = capacity.ACTIVE
@@ -72,18 +70,8 @@ async def _category(key: str | None, field_name: str = "categoryKey") -> Categor
     return category
 
 
-async def hand_to_triage(triage: TriageQueue | None, ticket_id: int) -> None:
-    """After commit: enqueue triage. Without a queue, or if the broker is down, the
-    ticket stays PENDING and the intake sweep hands it over; the caller never fails."""
-    if triage is None:
-        return
-    try:
-        await triage.triage(ticket_id)
-    except Exception:
-        log.exception("Could not enqueue triage for ticket %s; the sweep will retry", ticket_id)
-
-
-async def _customer_for(p: Principal, customer_id: int | None) -> int:
+def _customer_for(p: Principal, customer_id: int | None) -> int:
+    """Whose ticket it is; that the customer exists is checked as the ticket is written."""
     if p.role == Role.CUSTOMER:
         if customer_id is not None and customer_id != p.customer_id:
             raise NotFound("No such customer.", field="customerId")
@@ -91,8 +79,6 @@ async def _customer_for(p: Principal, customer_id: int | None) -> int:
         return p.customer_id
     if customer_id is None:
         raise InvalidInput("customerId is required when staff create a ticket.", field="customerId")
-    if not await Customer.exists(id=customer_id):
-        raise NotFound("No such customer.", field="customerId")
     return customer_id
 
 
@@ -101,6 +87,7 @@ async def create_ticket(
 ) -> Ticket:
     """Commit the ticket, then hand it to triage and return at once.
 
+    Tickets created at the same time are written together (``ticket_creation``).
     If handing over fails (broker down) the ticket is still saved with triage
     PENDING, and the scheduled intake sweep hands it over again.
     """
@@ -111,33 +98,26 @@ async def create_ticket(
     tags = text_rules.tags(data.tags)
     if data.priority is not None and p.role == Role.CUSTOMER:
         raise InvalidInput("Customers cannot set the priority; support sets it.", field="priority")
-    customer_id = await _customer_for(p, data.customer_id)
+    customer_id = _customer_for(p, data.customer_id)
     category = await _category(data.category_key)
-    now = clock.now()
-    _, rows = await connections.get("default").execute_query(
-        ticket_sql.CREATE_TICKET,
-        [
-            customer_id,
-            subject,
-            description,
-            (data.priority or Priority.MEDIUM).value,
-            data.priority is not None,
-            category.id if category else None,
-            CategorySource.SUBMITTED.value if category else None,
-            data.channel.value,
-            tags,
-            category.default_team_id if category else p.team_id,
-            now,
-            p.role.value,
-            p.agent_id or p.customer_id,
-            p.token_id or None,
-            orjson.dumps({"subject": subject}).decode(),
-            p.client_id,
-        ],
+    row = ticket_creation.TicketRow(
+        customer_id=customer_id,
+        subject=subject,
+        description=description,
+        priority=(data.priority or Priority.MEDIUM).value,
+        priority_set_by_agent=data.priority is not None,
+        category_id=category.id if category else None,
+        category_source=CategorySource.SUBMITTED.value if category else None,
+        channel=data.channel.value,
+        tags=ticket_creation.tags_json(tags),
+        team_id=category.default_team_id if category else p.team_id,
+        created_at=clock.now(),
+        actor_role=p.role.value,
+        actor_id=p.agent_id or p.customer_id,
+        actor_token_id=p.token_id or None,
+        client_id=p.client_id,
     )
-    ticket = Ticket._init_from_db(**dict(rows[0]))
-    await hand_to_triage(triage, ticket.id)
-    return ticket
+    return await ticket_creation.write(row, triage)
 
 
 async def locked_visible(conn: BaseDBAsyncClient, p: Principal, ticket_id: int) -> Ticket:
@@ -356,5 +336,5 @@ async def update(
         if "priority" in diff:
             await sla.follow(conn, ticket, now, f"priority set to {ticket.priority}", actor=p)
     if reroute:
-        await hand_to_triage(triage, ticket.id)
+        await ticket_creation.hand_to_triage(triage, [ticket.id])
     return ticket

@@ -11,8 +11,9 @@ from domain.errors import InvalidInput, InvalidTransition
 from domain.events import record
 from domain.models import Category, Ticket
 from domain.ports import TriageQueue
+from domain.ticket_creation import hand_to_triage
 from domain.ticket_writes import TicketWrites
-from domain.tickets import hand_to_triage, locked_visible
+from domain.tickets import locked_visible
 from domain.triage import route_ticket
 from domain.triage_inputs import Intake
 
@@ -33,7 +34,7 @@ async def request_retriage(
         ticket.updated_at = now
         await ticket.save(using_db=conn, update_fields=["triage_status", "updated_at"])
         await record(conn, ticket.id, ("ticket.triage_requested",), p, now)
-    await hand_to_triage(queue, ticket.id)
+    await hand_to_triage(queue, [ticket.id])
     return ticket
 
 

@@ -9,9 +9,14 @@
   every enqueue, acknowledgement and result; at hundreds of tickets a second
   that was a measurable share of a worker's CPU. One client per broker (and per
   result backend) shares the same connection pool instead.
+- Acknowledgements that come due in the same turn of the event loop (a triage
+  batch's tasks all finish together) go out as one XACK, and enqueues of
+  tickets created together as one pipeline: a round trip to Redis costs a
+  worker far more than the command.
 """
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -35,9 +40,25 @@ class ReclaimingStreamBroker(RedisStreamBroker):
             approximate=self.approximate,
         )
 
+    async def kick_many(self, messages: Sequence[BrokerMessage]) -> None:
+        """Several messages in one round trip (a pipeline, not a transaction)."""
+        async with self._redis().pipeline(transaction=False) as pipe:
+            for message in messages:
+                pipe.xadd(
+                    message.labels.get("queue_name") or self.queue_name,
+                    {b"data": message.message},
+                    maxlen=self.maxlen,
+                    approximate=self.approximate,
+                )
+            await pipe.execute()
+
+    _acks: "_AckBatch | None" = None
+
     def _ack_generator(self, id: str, queue_name: str) -> Callable[[], Awaitable[None]]:
         async def ack() -> None:
-            await self._redis().xack(queue_name, self.consumer_group_name, id)
+            if self._acks is None:
+                self._acks = _AckBatch(self._redis(), self.consumer_group_name)
+            await self._acks.ack(queue_name, id)
 
         return ack
 
@@ -70,6 +91,43 @@ class ReclaimingStreamBroker(RedisStreamBroker):
                 for msg_id, fields in claimed[1]:
                     if fields:  # an entry trimmed from the stream comes back empty
                         yield self._ackable(self.queue_name, msg_id, fields)
+
+
+class _AckBatch:
+    """Acknowledgements asked for in one turn of the loop, sent as one XACK per stream;
+    each ``ack`` returns (or fails) when its XACK has."""
+
+    def __init__(self, redis: Redis, group: str) -> None:
+        self._redis = redis
+        self._group = group
+        self._pending: dict[str, list[str]] = {}
+        self._done: asyncio.Future[None] | None = None
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def ack(self, stream: str, message_id: str) -> None:
+        if self._done is None:
+            self._done = asyncio.get_running_loop().create_future()
+            asyncio.get_running_loop().call_soon(self._start)
+        self._pending.setdefault(stream, []).append(message_id)
+        await asyncio.shield(self._done)
+
+    def _start(self) -> None:
+        task = asyncio.create_task(self._send())
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self) -> None:
+        pending, done = self._pending, self._done
+        self._pending, self._done = {}, None
+        assert done is not None
+        try:
+            for stream, ids in pending.items():
+                await self._redis.xack(stream, self._group, *ids)
+        except Exception as exc:  # noqa: BLE001  (every waiting ack fails with it)
+            done.set_exception(exc)
+            done.exception()  # retrieved here too: every waiting ack may have gone
+        else:
+            done.set_result(None)
 
 
 class SharedClientResultBackend(RedisAsyncResultBackend):  # type: ignore[type-arg]

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 import asyncpg
@@ -71,7 +71,7 @@ async def test_in_process_the_ticket_is_triaged_right_after_it_is_created(
 
 
 class FailingQueue:
-    async def triage(self, ticket_id: int) -> None:
+    async def triage(self, ticket_ids: Sequence[int]) -> None:
         raise ConnectionError("broker down")
 
 
@@ -88,8 +88,8 @@ async def test_a_broker_outage_keeps_the_ticket_and_the_sweep_hands_it_over(
     handed: list[int] = []
 
     class Recording:
-        async def triage(self, ticket_id: int) -> None:
-            handed.append(ticket_id)
+        async def triage(self, ticket_ids: Sequence[int]) -> None:
+            handed.extend(ticket_ids)
 
     report = await sweep(Intake(SystemClock()), Recording(), pending_grace_seconds=0)
     assert handed == [ticket.id]
@@ -163,7 +163,7 @@ async def test_a_worker_killed_mid_task_leaves_the_ticket_to_the_redelivery(
         # hold the ticket row so the worker's triage stops half-way, inside its transaction
         await blocker.execute("BEGIN")
         await blocker.execute("SELECT id FROM ticket WHERE id = $1 FOR UPDATE", ticket.id)
-        await tasks.triage.triage(ticket.id)
+        await tasks.triage.triage([ticket.id])
         await until(lambda: _has_pending(redis_url, stream, True), 30)
         await asyncio.sleep(0.3)  # it is now waiting on the row lock, mid-task
         first.send_signal(signal.SIGKILL)
@@ -189,3 +189,33 @@ async def test_a_worker_killed_mid_task_leaves_the_ticket_to_the_redelivery(
             if worker is not None and worker.poll() is None:
                 worker.terminate()
                 worker.wait(timeout=20)
+
+
+@pytest.mark.redis
+async def test_tickets_created_together_go_to_redis_together_and_are_all_acknowledged(
+    db: str, redis_url: str, stream: str, tmp_path: Path
+) -> None:
+    team = await create_team()
+    cat = await create_category("BILLING", team=team, keywords=["invoice"])
+    await create_agent(team, max_tickets=50, skills={cat: 3})
+    customer = await create_customer()
+    tasks = build_broker(redis_url, lambda: Intake(SystemClock()), TaskSettings(stream))
+    await tasks.broker.startup()
+    worker = start_worker(db, redis_url, stream, str(tmp_path))
+    try:
+        created = await asyncio.gather(*(new_ticket(customer.id, tasks.triage) for _ in range(20)))
+        for ticket in created:
+            await wait_triaged(ticket.id, seconds=60)
+        await until(lambda: _has_pending(redis_url, stream, False), 30)
+        client = Redis.from_url(redis_url, decode_responses=True)
+        try:
+            assert await client.xlen(stream) == 20  # one message per ticket
+            assert (await client.xinfo_groups(stream))[0]["entries-read"] == 20
+        finally:
+            await client.aclose()
+        done = await Ticket.filter(id__in=[t.id for t in created])
+        assert {t.routing_state for t in done} == {RoutingState.ASSIGNED}
+    finally:
+        await asyncio.wait_for(tasks.broker.shutdown(), 10)
+        worker.terminate()
+        worker.wait(timeout=20)
