@@ -92,7 +92,7 @@ def _save_decision(
     now: datetime,
 ) -> None:
     chosen = outcome.agent_id
-    writes.write_also(
+    writes.write_row(
         routing_sql.UPSERT_DECISION,
         [
             writes.ticket.id,

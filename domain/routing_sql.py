@@ -5,6 +5,8 @@ deadline (tickets without one after those with one), then time in the queue, the
 id. Tiers compare as text ('L1' < 'L2' < 'L3').
 """
 
+from domain.ticket_writes import RowWrite
+
 PRIORITY_ORDER = (
     "CASE t.priority WHEN 'URGENT' THEN 0 WHEN 'HIGH' THEN 1 WHEN 'MEDIUM' THEN 2 ELSE 3 END"
 )
@@ -151,16 +153,18 @@ ORDER BY a.current_ticket_count::float8 / a.max_tickets, a.id
 LIMIT $1
 """
 
-UPSERT_DECISION = """
+# Per ticket (arrays of them: see ``RowWrite``).
+UPSERT_DECISION = RowWrite("""
 INSERT INTO routing_decision (ticket_id, outcome, reason, team_id, agent_id, support_tier,
     requires_senior, candidate_count, candidates, weights, decided_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11)
+SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::int[], $6::text[],
+    $7::bool[], $8::int[], $9::jsonb[], $10::jsonb[], $11::timestamptz[])
 ON CONFLICT (ticket_id) DO UPDATE SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason,
     team_id = EXCLUDED.team_id, agent_id = EXCLUDED.agent_id,
     support_tier = EXCLUDED.support_tier, requires_senior = EXCLUDED.requires_senior,
     candidate_count = EXCLUDED.candidate_count, candidates = EXCLUDED.candidates,
     weights = EXCLUDED.weights, decided_at = EXCLUDED.decided_at
-"""
+""")
 
 RECORD_HANDLE_TIME = """
 WITH agent_mean AS (

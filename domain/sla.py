@@ -179,7 +179,7 @@ async def save(
     actor: Principal | None = None,
 ) -> None:
     if changed:
-        await conn.execute_query(UPSERT_CLOCKS, [ticket_id, clocks_json(changed), now])
+        await conn.execute_query(UPSERT_CLOCKS.sql, [[ticket_id], [clocks_json(changed)], [now]])
     breaches = _late_stops(changed, timeline)
     if breaches:
         await conn.execute_query(RECORD_BREACHES, [ticket_id, orjson.dumps(breaches).decode()])

@@ -1,5 +1,7 @@
 """The SQL behind SLA clocks: reading a ticket's clocks and writing them back."""
 
+from domain.ticket_writes import RowWrite
+
 CLOCK_COLUMNS = (
     "target text, period int, policy_id int, calendar_id int, state text, note text, "
     "target_seconds int, elapsed_seconds float8, running_since timestamptz, "
@@ -9,18 +11,20 @@ CLOCK_COLUMNS = (
 )
 _NAMES = [c.split()[0] for c in CLOCK_COLUMNS.split(", ")]
 
-# $1 ticket id, $2 the clocks as a JSON array of objects, $3 now. Every column is
-# written, so a clock is whatever ``domain.sla_clock`` last computed, except the
-# ``replan`` flag: only the sweep's re-plan pass (with fresh terms) clears it, so a
-# command working from a cached snapshot never hides an admin's edit.
-UPSERT_CLOCKS = f"""
+# Per ticket: its id, its clocks as a JSON array of objects, now (arrays of them:
+# see ``RowWrite``). Every column is written, so a clock is whatever
+# ``domain.sla_clock`` last computed, except the ``replan`` flag: only the sweep's
+# re-plan pass (with fresh terms) clears it, so a command working from a cached
+# snapshot never hides an admin's edit.
+UPSERT_CLOCKS = RowWrite(f"""
 INSERT INTO sla_clock (ticket_id, {", ".join(_NAMES)}, replan, updated_at)
-SELECT $1, {", ".join(f"r.{n}" for n in _NAMES)}, false, $3
-FROM jsonb_to_recordset($2::jsonb) AS r({CLOCK_COLUMNS})
+SELECT u.ticket_id, {", ".join(f"r.{n}" for n in _NAMES)}, false, u.at
+FROM unnest($1::int[], $2::jsonb[], $3::timestamptz[]) AS u(ticket_id, clocks, at),
+     jsonb_to_recordset(u.clocks) AS r({CLOCK_COLUMNS})
 ON CONFLICT (ticket_id, target) DO UPDATE SET
   {", ".join(f"{n} = EXCLUDED.{n}" for n in _NAMES if n != "target")},
   updated_at = EXCLUDED.updated_at
-"""  # noqa: S608  (column names are the constants above)
+""")  # noqa: S608  (column names are the constants above)
 
 CLOCKS_JSON = f"""
 (SELECT coalesce(json_agg(json_build_object({

@@ -1,9 +1,15 @@
-"""Changes to one locked ticket, gathered and written in one statement.
+"""Changes to locked tickets, gathered and written in one statement.
 
-Triage touches a ticket in several steps (category, priority, routing); each
-step records what it changed here, and the caller flushes once: a single SQL
-statement updates the changed columns and inserts all the events (a
-data-modifying CTE). Round trips are what intake costs, so this matters.
+Triage touches a ticket in several steps (category, priority, routing, SLA); each
+step records what it changed here, and the caller flushes once, for one ticket
+or a whole batch: a single SQL statement of data-modifying CTEs updates the
+changed columns, inserts all the events and writes every other row (decision,
+triage record, SLA clocks). Everything travels as arrays, one element per
+ticket, so the statement's text depends only on which kinds of change a flush
+holds, never on how many tickets: PostgreSQL plans it once per connection, and a
+batch costs one round trip and one execution of each part. (A statement per
+ticket, as CTE text or with ``executemany``, cost a parse, a plan or an
+execution per ticket: most of a batch's time.)
 """
 
 import re
@@ -65,13 +71,6 @@ ARRAY_TYPES = {
 }
 assert set(ARRAY_TYPES) == WRITABLE
 
-EVENTS = """
-INSERT INTO ticket_event (ticket_id, kind, actor_role, actor_id, actor_token_id, client_id, data,
-    created_at)
-SELECT $1, kind, $2, $3, $4, $5, data, $6
-FROM unnest($7::text[], $8::jsonb[]) WITH ORDINALITY AS e(kind, data, n) ORDER BY n
-"""
-
 # A batch's events, all tickets' in one statement: $1..$4 the actor, $5 when,
 # $6 ticket ids, $7 kinds, $8 data (one element per event, in order).
 BATCH_EVENTS = """
@@ -108,12 +107,20 @@ def _actor(actor: Principal | None) -> list[Any]:
     ]
 
 
+@dataclass(frozen=True)
+class RowWrite:
+    """A data-modifying statement over rows given as arrays: ``$1..$n`` are one array
+    per column (``unnest($1::int[], ...)``), one element per row."""
+
+    sql: str
+
+
 @dataclass
 class TicketWrites:
     ticket: Ticket
     fields: set[str] = field(default_factory=set)
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    also: list[tuple[str, list[Any]]] = field(default_factory=list)
+    rows: list[tuple[RowWrite, list[Any]]] = field(default_factory=list)
 
     def set(self, **values: Any) -> None:
         for name, value in values.items():
@@ -125,43 +132,14 @@ class TicketWrites:
     def event(self, kind: str, **data: Any) -> None:
         self.events.append((kind, data))
 
-    def write_also(self, sql: str, params: list[Any]) -> None:
-        """Another data-modifying statement (numbered from $1) to run in the same flush."""
-        self.also.append((sql, params))
-
-    def parts(
-        self, actor: Principal | None, now: datetime, prefix: str, offset: int
-    ) -> tuple[list[str], list[Any]]:
-        """This ticket's writes as CTEs named ``<prefix>_*``, parameters from ``offset``+1."""
-        if not (self.fields or self.events or self.also):
-            return [], []
-        own: list[Any] = [
-            self.ticket.id,
-            *_actor(actor),
-            now,
-            [k for k, _ in self.events],
-            [orjson.dumps(d).decode() for _, d in self.events],
-        ]
-        parts = [f"{prefix}_events AS ({_shifted(EVENTS, offset)})"]
-        if self.fields:
-            self.set(updated_at=now)
-            columns = sorted(self.fields)
-            assignments = ", ".join(
-                f"{name} = ${len(own) + 1 + n}{'::jsonb' if name in JSON_COLUMNS else ''}"
-                for n, name in enumerate(columns)
-            )
-            own += [_sql_value(name, getattr(self.ticket, name)) for name in columns]
-            update = f"UPDATE ticket SET {assignments} WHERE id = $1"  # noqa: S608  (WRITABLE)
-            parts.append(f"{prefix}_changed AS ({_shifted(update, offset)})")
-        for n, (sql, extra) in enumerate(self.also):
-            parts.append(f"{prefix}_also_{n} AS ({_shifted(sql, offset + len(own))})")
-            own += extra
-        return parts, own
+    def write_row(self, statement: RowWrite, values: list[Any]) -> None:
+        """A row for ``statement`` (its columns' values, in order), written in the flush."""
+        self.rows.append((statement, values))
 
     def clear(self) -> None:
         self.fields.clear()
         self.events.clear()
-        self.also.clear()
+        self.rows.clear()
 
     async def flush(self, conn: BaseDBAsyncClient, actor: Principal | None, now: datetime) -> None:
         await flush_all(conn, [self], actor, now)
@@ -170,36 +148,10 @@ class TicketWrites:
 async def flush_all(
     conn: BaseDBAsyncClient, writes: list[TicketWrites], actor: Principal | None, now: datetime
 ) -> None:
-    """Every ticket's writes, in as few statements as keep their text repeating.
-
-    One ticket: one statement of data-modifying CTEs, whose text repeats from call
-    to call, so its plan is cached. Several (a triage batch): a statement of CTEs
-    per ticket made text that never repeated, 84 KB for 56 tickets, which
-    PostgreSQL parsed and planned afresh every time (14 ms a batch, as long as it
-    ran). A batch writes its events and ticket updates as arrays instead (one
-    statement, one UPDATE per set of changed columns) and each other statement
-    once for all tickets with ``executemany``: a few round trips, cached plans.
-    """
-    if len(writes) > 1:
-        await _flush_batch(conn, writes, actor, now)
-        return
-    ctes: list[str] = []
-    params: list[Any] = []
-    for n, w in enumerate(writes):
-        parts, own = w.parts(actor, now, f"t{n}", len(params))
-        ctes += parts
-        params += own
-        w.clear()
-    if ctes:
-        await conn.execute_query(f"WITH {', '.join(ctes)} SELECT 1", params)
-
-
-async def _flush_batch(
-    conn: BaseDBAsyncClient, writes: list[TicketWrites], actor: Principal | None, now: datetime
-) -> None:
+    """Every ticket's writes in one statement (see the module docstring)."""
     events: tuple[list[int], list[str], list[str]] = ([], [], [])
     updates: dict[tuple[str, ...], list[TicketWrites]] = {}
-    also: dict[str, list[list[Any]]] = {}
+    rows: dict[RowWrite, list[list[Any]]] = {}
     for w in writes:
         for kind, data in w.events:
             events[0].append(w.ticket.id)
@@ -208,8 +160,8 @@ async def _flush_batch(
         if w.fields:
             w.set(updated_at=now)
             updates.setdefault(tuple(sorted(w.fields)), []).append(w)
-        for sql, extra in w.also:
-            also.setdefault(sql, []).append(extra)
+        for statement, values in w.rows:
+            rows.setdefault(statement, []).append(values)
     ctes: list[str] = []
     params: list[Any] = []
     if events[0]:
@@ -219,10 +171,11 @@ async def _flush_batch(
         sql, values = _batch_update(columns, group, len(params))
         ctes.append(f"changed_{n} AS ({sql})")
         params += values
+    for n, (statement, found) in enumerate(rows.items()):
+        ctes.append(f"rows_{n} AS ({_shifted(statement.sql, len(params))})")
+        params += [list(column) for column in zip(*found, strict=True)]
     if ctes:
         await conn.execute_query(f"WITH {', '.join(ctes)} SELECT 1", params)
-    for sql, rows in also.items():
-        await conn.execute_many(sql, rows)
     for w in writes:
         w.clear()
 

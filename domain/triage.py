@@ -188,7 +188,7 @@ def _save_record(
     now: datetime,
 ) -> None:
     ticket = writes.ticket
-    writes.write_also(
+    writes.write_row(
         UPSERT_TRIAGE,
         [
             ticket.id,
@@ -225,7 +225,7 @@ async def _follow_sla(
     existing = sla.existing_from_json(who.sla_clocks)
     changed, timeline = sla.reconcile(existing, facts, terms, now, "triaged")
     if changed:
-        writes.write_also(UPSERT_CLOCKS, [ticket.id, sla.clocks_json(changed), now])
+        writes.write_row(UPSERT_CLOCKS, [ticket.id, sla.clocks_json(changed), now])
     for kind, data in timeline:
         writes.event(kind, **data)
 

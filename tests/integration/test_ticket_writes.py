@@ -1,4 +1,5 @@
-"""A batch's writes (arrays and executemany) land exactly as one-by-one flushes do."""
+"""A batch's writes (one statement of arrays for all tickets) land exactly as one-by-one
+flushes do."""
 
 from typing import Any
 
@@ -29,7 +30,7 @@ def _change(writes: TicketWrites, n: int, agent_id: int, team_id: int, now: Any)
         writes.set(queued_at=now, category_confidence=None, tags=[])
     writes.event("ticket.triaged", n=n, note="first")
     writes.event("ticket.assigned", to=agent_id if n % 2 else None)
-    writes.write_also(
+    writes.write_row(
         UPSERT_DECISION,
         [
             writes.ticket.id,
@@ -91,4 +92,4 @@ async def test_a_batch_flush_writes_what_single_flushes_write(db: str, clock: Ma
     assert got == expected
     assert got[0][0]["tags"] == ["vip", "t0", "it's"]
     assert got[1][0]["assignee_id"] == agent.id
-    assert all(not w.fields and not w.events and not w.also for w in batch)
+    assert all(not w.fields and not w.events and not w.rows for w in batch)
