@@ -5,6 +5,7 @@ whether to trust it (the confidence threshold) and, with no model, which
 category's keywords the text matches best.
 """
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ def keyword_guess(text: str, keywords: Mapping[str, Sequence[str]]) -> TextGuess
     lowered = text.lower()
     hits: dict[str, int] = {}
     for key, words in keywords.items():
-        count = sum(len(re.findall(rf"\b{re.escape(w.lower())}\b", lowered)) for w in words if w)
+        count = sum(len(_whole_word(w).findall(lowered)) for w in words if w)
         if count:
             hits[key] = count
     if not hits:
@@ -41,6 +42,12 @@ def keyword_guess(text: str, keywords: Mapping[str, Sequence[str]]) -> TextGuess
     if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
         return None
     return TextGuess(ranked[0][0], ranked[0][1] / sum(hits.values()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole_word(word: str) -> re.Pattern[str]:
+    """The keyword as a whole-word pattern, compiled once (triage runs it per ticket)."""
+    return re.compile(rf"\b{re.escape(word.lower())}\b")
 
 
 def choose(

@@ -18,10 +18,11 @@ broker).
 
 import asyncio
 import logging
+import operator
 import weakref
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import orjson
@@ -58,6 +59,10 @@ class TicketRow:
     actor_id: int | None
     actor_token_id: int | None
     client_id: str | None
+
+
+# A row's values in column order (``dataclasses.astuple`` deep-copies every value).
+_values = operator.attrgetter(*(f.name for f in fields(TicketRow)))
 
 
 async def write(row: TicketRow, triage: TriageQueue | None) -> Ticket:
@@ -137,7 +142,7 @@ class _Writer:
 
 async def _insert(rows: list[TicketRow]) -> dict[int, Ticket]:
     """Write the rows in one statement; the tickets written, by the row's position."""
-    columns = list(zip(*(astuple(row) for row in rows), strict=True))
+    columns = list(zip(*(_values(row) for row in rows), strict=True))
     _, found = await connections.get("default").execute_query(
         ticket_sql.CREATE_TICKETS, [list(column) for column in columns]
     )
