@@ -51,7 +51,13 @@ WITH past AS (
            now() - (g % 90) * interval '1 day', now(), now(), now(), 0,
            (SELECT min(id) FROM customer) + g % $2::int, NULL, NULL, 'ASSIGNED', 'DONE'
     FROM generate_series(1, $1::int) AS g
-    RETURNING id, created_at
+    RETURNING id, created_at, customer_id
+),
+escalations AS (
+    INSERT INTO escalation (ticket_id, customer_id, from_tier, to_tier, reason, note,
+                            escalated_by_role, created_at)
+    SELECT id, customer_id, 'L1', 'L2', 'MANUAL', '', 'SYSTEM', created_at
+    FROM past WHERE id % 40 = 0
 ),
 clocks AS (
     INSERT INTO sla_clock (ticket_id, target, state, started_at, met_at, updated_at,

@@ -98,6 +98,7 @@ async def escalate_locked(
         await queues.fill_agent(conn, previous, now)
     escalation = await Escalation.create(
         ticket_id=ticket.id,
+        customer_id=ticket.customer_id,
         from_tier=from_tier,
         to_tier=goal.support_tier,
         from_agent_id=previous,

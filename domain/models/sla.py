@@ -178,6 +178,10 @@ class Escalation(Model):
         "models.Ticket", related_name="escalations", on_delete=fields.CASCADE
     )
     ticket_id: int
+    customer_id = fields.IntField(
+        description="The ticket's customer, so counting a customer's recent escalations "
+        "(a priority rule, at every triage) is one index range, whatever their history."
+    )
     from_tier = fields.CharEnumField(SupportTier, max_length=4)
     to_tier = fields.CharEnumField(SupportTier, max_length=4)
     from_agent_id = fields.IntField(null=True)
@@ -191,4 +195,7 @@ class Escalation(Model):
 
     class Meta:
         table = "escalation"
-        indexes = (Index(fields=("ticket_id", "id"), name="escalation_ticket_idx"),)
+        indexes = (
+            Index(fields=("ticket_id", "id"), name="escalation_ticket_idx"),
+            Index(fields=("customer_id", "created_at"), name="escalation_customer_idx"),
+        )

@@ -3,11 +3,14 @@
 from collections.abc import Sequence
 
 from domain.enums import CategorySource, Priority, RoutingState, TriageStatus
-from domain.models import Agent, RoutingDecision, Ticket, TicketEvent, TriageRecord
+from domain.escalation import escalate
+from domain.models import Agent, Customer, RoutingDecision, Ticket, TicketEvent, TriageRecord
 from domain.ports import TextGuess
+from domain.sla_alerts import AlertSettings
 from domain.triage import triage_ticket
 from domain.triage_inputs import Intake
 from tests.factories import (
+    ADMIN,
     ManualClock,
     create_agent,
     create_category,
@@ -171,3 +174,33 @@ async def test_training_data_is_resolved_tickets_and_agents_corrections(
     assert technical.key == "TECHNICAL"
     severity_texts, severity_labels = await labelled_examples("severity")
     assert (len(severity_texts), severity_labels) == (1, ["MEDIUM"])
+
+
+async def test_a_customer_escalated_twice_in_30_days_gets_a_higher_priority(
+    db: str, clock: ManualClock
+) -> None:
+    """Counted from the escalations of the customer's own tickets, old ones left out."""
+    team = await create_team()
+    await create_category("BILLING", team=team, keywords=["invoice"])
+    customer, other = await create_customer(), await create_customer()
+    intake = Intake(clock)
+
+    async def escalated(who: Customer) -> None:
+        ticket = await create_ticket(who, clock, subject="Invoice", description="wrong")
+        await triage_ticket(intake, ticket.id)
+        await escalate(ADMIN, ticket.id, "the customer is furious", intake, AlertSettings())
+
+    await escalated(customer)
+    clock.advance(days=31)  # out of the window
+    await escalated(customer)
+    await escalated(other)
+
+    async def triaged_priority() -> tuple[Priority, list[str]]:
+        ticket = await create_ticket(customer, clock, subject="Invoice", description="again")
+        await triage_ticket(intake, ticket.id)
+        done = await Ticket.get(id=ticket.id)
+        return Priority(done.priority), [r["rule"] for r in done.priority_reasons]
+
+    assert await triaged_priority() == (Priority.MEDIUM, ["default"])
+    await escalated(customer)
+    assert await triaged_priority() == (Priority.HIGH, ["default", "repeat_escalations"])
