@@ -79,9 +79,11 @@ class Ticket(Model):
             Index(fields=("status", "id"), name="ticket_status_idx"),
             Index(fields=("category_id", "id"), name="ticket_category_idx"),
             GinIndex(fields=("tags",), name="ticket_tags_gin"),
-            Index(fields=("routing_state", "team_id"), name="ticket_routing_idx"),
-            Index(fields=("triage_status", "created_at"), name="ticket_triage_idx"),
         )
+        # Partial indexes, so triage's writes touch fewer (migration 0017):
+        # ticket_pending_triage_idx (created_at) WHERE triage_status = 'PENDING',
+        # ticket_needs_triage_idx (created_at, id) WHERE routing_state = 'NEEDS_TRIAGE',
+        # ticket_queue_order_idx (team_id, queued_at, id) WHERE routing_state = 'QUEUED'.
 
 
 class Message(Model):
@@ -138,7 +140,6 @@ class TicketEvent(Model):
 
     class Meta:
         table = "ticket_event"
-        indexes = (
-            Index(fields=("ticket_id", "id"), name="ticket_event_ticket_idx"),
-            Index(fields=("agent_id", "id"), name="ticket_event_agent_idx"),
-        )
+        indexes = (Index(fields=("ticket_id", "id"), name="ticket_event_ticket_idx"),)
+        # ticket_event_agent_idx (agent_id, id) WHERE agent_id IS NOT NULL: only agent
+        # events name an agent (migration 0017)
