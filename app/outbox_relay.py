@@ -62,7 +62,7 @@ class OutboxRelay:
         clock: Clock,
         *,
         poll_seconds: float = 1.0,
-        linger_seconds: float = 0.01,
+        linger_seconds: float = 0.025,
         quiet_seconds: float = 0.05,
     ) -> None:
         """``quiet_seconds``: after finding nothing for this long, ask writers to wake
@@ -110,7 +110,9 @@ class OutboxRelay:
                     continue
                 if not idle:
                     # More will have committed meanwhile. A round costs PostgreSQL
-                    # five statements, so rounds go a little apart, not flat out.
+                    # five statements and a transaction, so rounds go a little apart,
+                    # not flat out: at 600 tickets a second, 10 ms apart the relay's
+                    # rounds took more round trips to PostgreSQL than triage did.
                     await asyncio.sleep(self._linger)
                     continue
                 with contextlib.suppress(TimeoutError):
