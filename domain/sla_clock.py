@@ -93,10 +93,9 @@ def _cleared(clock: Clock, **changes: Any) -> Clock:
 
 def _planned(clock: Clock, levels: Levels, calendar: Calendar, now: datetime) -> Clock:
     """Bank nothing; precompute when each level not yet fired falls."""
-    spent = elapsed(clock, calendar, now)
-    clock = replace(clock, status=status_at(clock, spent))
+    status = status_at(clock, elapsed(clock, calendar, now))
     if clock.state != ClockState.RUNNING or clock.target_seconds is None:
-        return _cleared(clock)
+        return _cleared(clock, status=status)
     assert clock.running_since is not None
     target = clock.target_seconds
     pending = [lv for lv in levels.checkpoints() if lv > clock.fired_through]
@@ -110,6 +109,7 @@ def _planned(clock: Clock, levels: Levels, calendar: Calendar, now: datetime) ->
     placed = [(lv, at) for lv, at in zip(pending, instants[1:], strict=True) if at is not None]
     return replace(
         clock,
+        status=status,
         due_at=instants[0],
         checkpoint_levels=tuple(lv for lv, _ in placed),
         checkpoint_at=tuple(at for _, at in placed),
@@ -138,15 +138,19 @@ def _bank(clock: Clock, calendar: Calendar, now: datetime) -> Clock:
     return replace(clock, elapsed_seconds=elapsed(clock, calendar, now), running_since=now)
 
 
+def _terms_fields(terms: Terms) -> dict[str, Any]:
+    """What a clock takes from its terms."""
+    return {
+        "policy_id": terms.policy_id,
+        "calendar_id": terms.calendar_id,
+        "note": terms.note,
+        "target_seconds": terms.seconds,
+        "at_risk_percent": terms.levels.at_risk,
+    }
+
+
 def _with_terms(clock: Clock, terms: Terms) -> Clock:
-    return replace(
-        clock,
-        policy_id=terms.policy_id,
-        calendar_id=terms.calendar_id,
-        note=terms.note,
-        target_seconds=terms.seconds,
-        at_risk_percent=terms.levels.at_risk,
-    )
+    return replace(clock, **_terms_fields(terms))
 
 
 def _entry(kind: str, clock: Clock, cause: str, **data: Any) -> tuple[str, dict[str, Any]]:
@@ -169,8 +173,10 @@ def start(
     No timeline entry: every ticket's clocks start, so the start is read from the
     clock itself (``started_at``, ``note``) rather than written as two more events
     per new ticket on the intake path."""
-    clock = Clock(target, ClockState.RUNNING, started_at, running_since=started_at)
-    return _planned(_with_terms(clock, terms), terms.levels, calendar, now), []
+    clock = Clock(
+        target, ClockState.RUNNING, started_at, running_since=started_at, **_terms_fields(terms)
+    )
+    return _planned(clock, terms.levels, calendar, now), []
 
 
 def pause(clock: Clock, calendar: Calendar, now: datetime, cause: str) -> tuple[Clock, Timeline]:

@@ -7,6 +7,7 @@ policy that does not apply, or no policy at all, gives terms without a target
 and a reason a person can read.
 """
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -40,9 +41,15 @@ class Levels:
 
     def checkpoints(self) -> tuple[float, ...]:
         """Every level the sweep must notice, ascending."""
-        found = {*self.warnings, self.at_risk, BREACH, self.severe}
-        found.update(s.percent for s in self.steps)
-        return tuple(sorted(found))
+        return _checkpoints(self)
+
+
+@functools.lru_cache(maxsize=256)
+def _checkpoints(levels: Levels) -> tuple[float, ...]:
+    """Computed once per distinct set of levels: every clock planned asks for them."""
+    found = {*levels.warnings, levels.at_risk, BREACH, levels.severe}
+    found.update(s.percent for s in levels.steps)
+    return tuple(sorted(found))
 
 
 @dataclass(frozen=True, slots=True)
