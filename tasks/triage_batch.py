@@ -8,12 +8,16 @@ five. Each task still returns only when its ticket is committed, so the message
 is acknowledged after the work is done. If a batch fails, its tickets are
 triaged one by one, so one bad ticket does not hold up the others.
 
-At most ``max_in_flight`` batches run at once; tickets arriving meanwhile wait
-for the next one. Under load, tickets trickle in one or two per stream read, and
-starting a transaction for each spent most of a worker on round trips (BEGIN,
-lock, flush, COMMIT: a `send` costs ~0.15 ms here) and most of PostgreSQL on
-per-statement work. Waiting for a running batch makes the batches as large as
+At most ``max_in_flight`` batches run at once (one by default); tickets arriving
+meanwhile wait for the next one. Under load, tickets trickle in one or two per
+stream read, and starting a transaction for each spent most of a worker on round
+trips and most of PostgreSQL on per-statement work: a batch costs about 1.3 ms
+of worker CPU and a flush statement's fixed cost whatever its size, a ticket
+about 0.25 ms more. Waiting for the running batch makes the batches as large as
 the load (group commit); an idle worker still starts a ticket's batch at once.
+With two batches in flight per worker, 600 tickets/s came in batches of about
+five and the machine ran out of CPU (p99 0.3-0.7 s); with one, batches double
+and p99 stays near 150 ms (docs/benchmarks.md).
 """
 
 import asyncio
@@ -28,7 +32,7 @@ log = logging.getLogger("frontdesk.intake")
 
 class TriageBatcher:
     def __init__(
-        self, intake: Callable[[], Intake], max_batch: int, max_in_flight: int = 2
+        self, intake: Callable[[], Intake], max_batch: int, max_in_flight: int = 1
     ) -> None:
         self._intake = intake
         self._max_batch = max_batch
