@@ -123,6 +123,7 @@ def build_tasks(settings: Settings, intake: Callable[[], Intake]) -> Tasks:
             sweep_seconds=settings.intake_sweep_seconds,
             pending_grace_seconds=max(settings.intake_sweep_seconds, 10),
             triage_batch=settings.triage_batch,
+            triage_batch_spacing_seconds=settings.triage_batch_spacing_ms / 1000,
             sla_sweep_seconds=settings.sla_sweep_seconds,
             notification_seconds=settings.notification_seconds,
             retry=RetryPolicy(max_attempts=settings.notification_max_attempts),

@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     task_redelivery_seconds: float = Field(default=60, ge=1)
     intake_sweep_seconds: int = Field(default=30, ge=1, le=3600)
     triage_batch: int = Field(default=32, ge=1, le=500)
+    triage_batch_spacing_ms: int = Field(default=30, ge=0, le=1000)
     # SLA: the sweep and where alerts go (docs/sla.md).
     sla_sweep_seconds: int = Field(default=15, ge=1, le=3600)
     notification_seconds: int = Field(default=5, ge=1, le=3600)

@@ -31,6 +31,8 @@ class TaskSettings:
     pending_grace_seconds: float = 30.0
     triage_batch: int = 32
     """At most this many triage tasks of one worker share a transaction."""
+    triage_batch_spacing_seconds: float = 0.03
+    """While busy, a worker starts triage batches at least this far apart."""
     stream_maxlen: int = 1_000_000
     sla_sweep_seconds: int = 15
     notification_seconds: int = 5
@@ -79,6 +81,7 @@ def build_broker(
         sweep_seconds=settings.sweep_seconds,
         pending_grace_seconds=settings.pending_grace_seconds,
         batch_size=settings.triage_batch,
+        batch_spacing_seconds=settings.triage_batch_spacing_seconds,
     )
     sla.register(broker, intake_factory, seconds=settings.sla_sweep_seconds)
     senders = dict(notifiers or {})

@@ -51,9 +51,10 @@ def register(
     sweep_seconds: int,
     pending_grace_seconds: float,
     batch_size: int,
+    batch_spacing_seconds: float = 0.0,
 ) -> BrokerTriageQueue:
     """``intake`` is called per task so a worker builds its models lazily, once."""
-    batcher = TriageBatcher(intake, batch_size)
+    batcher = TriageBatcher(intake, batch_size, spacing=batch_spacing_seconds)
 
     @broker.task(task_name=TRIAGE_TASK)
     async def triage(ticket_id: int) -> None:

@@ -8,16 +8,18 @@ five. Each task still returns only when its ticket is committed, so the message
 is acknowledged after the work is done. If a batch fails, its tickets are
 triaged one by one, so one bad ticket does not hold up the others.
 
-At most ``max_in_flight`` batches run at once (one by default); tickets arriving
-meanwhile wait for the next one. Under load, tickets trickle in one or two per
-stream read, and starting a transaction for each spent most of a worker on round
-trips and most of PostgreSQL on per-statement work: a batch costs about 1.3 ms
-of worker CPU and a flush statement's fixed cost whatever its size, a ticket
-about 0.25 ms more. Waiting for the running batch makes the batches as large as
-the load (group commit); an idle worker still starts a ticket's batch at once.
-With two batches in flight per worker, 600 tickets/s came in batches of about
-five and the machine ran out of CPU (p99 0.3-0.7 s); with one, batches double
-and p99 stays near 150 ms (docs/benchmarks.md).
+At most ``max_in_flight`` batches run at once (one by default), and while busy
+they start at least ``spacing`` seconds apart; tickets arriving meanwhile wait
+for the next one. Under load, tickets trickle in one or two per stream read, and
+starting a transaction for each spent most of a worker on round trips and most
+of PostgreSQL on per-statement work: a batch costs about 1.3 ms of worker CPU
+and a flush statement's fixed cost whatever its size, a ticket about 0.25 ms
+more. Waiting makes the batches as large as the load (group commit); an idle
+worker (no batch started within ``spacing``) starts a ticket's batch at once,
+and a full batch never waits. Measured at 600 tickets/s on two cores
+(docs/benchmarks.md): two batches in flight per worker made batches of about
+five and ran out of CPU (p99 0.3-0.7 s); one in flight, p99 near 150 ms; one
+in flight started 30 ms apart, p99 75-135 ms.
 """
 
 import asyncio
@@ -32,14 +34,22 @@ log = logging.getLogger("frontdesk.intake")
 
 class TriageBatcher:
     def __init__(
-        self, intake: Callable[[], Intake], max_batch: int, max_in_flight: int = 1
+        self,
+        intake: Callable[[], Intake],
+        max_batch: int,
+        *,
+        spacing: float = 0.0,
+        max_in_flight: int = 1,
     ) -> None:
         self._intake = intake
         self._max_batch = max_batch
+        self._spacing = spacing
         self._max_in_flight = max_in_flight
         self._in_flight = 0
         self._waiting: list[tuple[int, asyncio.Future[bool]]] = []
         self._start_scheduled = False
+        self._last_start = float("-inf")
+        self._timer: asyncio.TimerHandle | None = None
 
     async def submit(self, ticket_id: int) -> bool:
         """Triage ``ticket_id`` with whatever else arrives now; True if it did the work."""
@@ -53,11 +63,27 @@ class TriageBatcher:
     def _start_batches(self) -> None:
         self._start_scheduled = False
         while self._waiting and self._in_flight < self._max_in_flight:
+            early = self._too_soon()
+            if early > 0:
+                if self._timer is None:
+                    self._timer = asyncio.get_running_loop().call_later(early, self._on_time)
+                return
+            self._last_start = asyncio.get_running_loop().time()
             batch = self._waiting[: self._max_batch]
             del self._waiting[: self._max_batch]
             self._in_flight += 1
             task = asyncio.create_task(self._run(batch))
             task.add_done_callback(self._finished)
+
+    def _too_soon(self) -> float:
+        """Seconds until the next batch may start (0: now)."""
+        if len(self._waiting) >= self._max_batch:
+            return 0.0
+        return self._last_start + self._spacing - asyncio.get_running_loop().time()
+
+    def _on_time(self) -> None:
+        self._timer = None
+        self._start_batches()
 
     def _finished(self, task: "asyncio.Task[None]") -> None:
         self._in_flight -= 1

@@ -100,3 +100,41 @@ async def test_tickets_arriving_while_a_batch_runs_wait_and_go_together(
     assert [len(b) for b in batches] == [1, 3, 3, 1]
     assert sorted(i for b in batches for i in b) == sorted(t.id for t in new)
     assert most_at_once == 1
+
+
+async def test_while_busy_batches_start_spaced_and_a_full_batch_does_not_wait(
+    db: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spacing grows batches under load; an idle worker and a full batch never wait."""
+    team = await create_team()
+    await create_category("BILLING", team=team, keywords=["invoice"])
+    customer = await create_customer()
+    new = [await create_ticket(customer, clock, subject="Invoice") for _ in range(7)]
+    loop = asyncio.get_running_loop()
+    started: list[tuple[float, list[int]]] = []
+
+    async def timed(intake: Intake, ticket_ids: list[int]) -> set[int]:
+        started.append((loop.time(), ticket_ids))
+        return await triage_many(intake, ticket_ids)
+
+    monkeypatch.setattr("tasks.triage_batch.triage_many", timed)
+    spacing = 0.3
+    batcher = TriageBatcher(lambda: Intake(clock), max_batch=4, spacing=spacing)
+
+    t0 = loop.time()
+    assert await batcher.submit(new[0].id)  # idle: at once
+    pair = asyncio.gather(batcher.submit(new[1].id), batcher.submit(new[2].id))
+    await asyncio.sleep(0.01)
+    assert len(started) == 1  # still within the spacing: the pair waits
+    assert await pair == [True, True]
+    full = await asyncio.gather(*(batcher.submit(t.id) for t in new[3:]))
+
+    assert full == [True] * 4
+    assert [ids for _, ids in started] == [
+        [new[0].id],
+        [new[1].id, new[2].id],
+        [t.id for t in new[3:]],
+    ]
+    assert started[0][0] - t0 < spacing
+    assert started[1][0] - started[0][0] >= spacing
+    assert started[2][0] - started[1][0] < spacing  # four waiting: a full batch goes at once
