@@ -19,7 +19,7 @@ Send = Callable[[], Awaitable[tuple[int, bytes]]]
 """One request: (HTTP status, body)."""
 
 
-class _KeepAliveConnection(asyncio.Protocol):
+class KeepAliveConnection(asyncio.Protocol):
     """One HTTP/1.1 keep-alive connection sending the same prepared request.
 
     A minimal client (responses with Content-Length only, as uvicorn sends for
@@ -69,36 +69,51 @@ class _KeepAliveConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._fail(exc or ConnectionError("connection closed by the server"))
 
-    async def send(self) -> tuple[int, bytes]:
+    async def send(self, request: bytes | None = None) -> tuple[int, bytes]:
+        """The prepared request, or ``request`` (a whole HTTP request, as ``post``)."""
         assert self.transport is not None
         self.waiter = asyncio.get_running_loop().create_future()
-        self.transport.write(self.request)
+        self.transport.write(self.request if request is None else request)
         return await self.waiter
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> bytes:
+    """A whole HTTP/1.1 keep-alive POST request."""
+    parts = urlsplit(url)
+    head = [f"POST {parts.path} HTTP/1.1", f"Host: {parts.netloc}"]
+    head += [f"{k}: {v}" for k, v in headers.items()]
+    head += [f"Content-Length: {len(body)}", "", ""]
+    return "\r\n".join(head).encode() + body
+
+
+@contextlib.asynccontextmanager
+async def keep_alive_connections(
+    url: str, request: bytes, n: int
+) -> AsyncIterator[list[KeepAliveConnection]]:
+    """``n`` open connections to ``url``'s server, each with ``request`` prepared."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    loop = asyncio.get_running_loop()
+    connections = []
+    try:
+        for _ in range(n):
+            _, protocol = await loop.create_connection(
+                lambda: KeepAliveConnection(request), host, port
+            )
+            connections.append(protocol)
+        yield connections
+    finally:
+        for c in connections:
+            if c.transport is not None:
+                c.transport.close()
 
 
 @contextlib.asynccontextmanager
 async def raw_senders(
     url: str, body: bytes, headers: dict[str, str], n: int
 ) -> AsyncIterator[list[Send]]:
-    parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
-    head = [f"POST {parts.path} HTTP/1.1", f"Host: {parts.netloc}"]
-    head += [f"{k}: {v}" for k, v in headers.items()]
-    head += [f"Content-Length: {len(body)}", "", ""]
-    request = "\r\n".join(head).encode() + body
-    loop = asyncio.get_running_loop()
-    connections = []
-    for _ in range(n):
-        _, protocol = await loop.create_connection(
-            lambda: _KeepAliveConnection(request), host, port
-        )
-        connections.append(protocol)
-    try:
+    async with keep_alive_connections(url, post(url, body, headers), n) as connections:
         yield [c.send for c in connections]
-    finally:
-        for c in connections:
-            if c.transport is not None:
-                c.transport.close()
 
 
 @contextlib.asynccontextmanager
