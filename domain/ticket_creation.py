@@ -159,7 +159,8 @@ async def _one_by_one(batch: list[_Entry]) -> dict[int, Ticket]:
         try:
             alone = await _insert([row])
         except Exception as exc:  # noqa: BLE001  (handed to its caller, which fails)
-            future.set_exception(exc)
+            if not future.done():  # a caller that went away has nobody to tell
+                future.set_exception(exc)
             continue
         if 0 in alone:
             written[n] = alone[0]

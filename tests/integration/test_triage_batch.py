@@ -126,7 +126,7 @@ async def test_while_busy_batches_start_spaced_and_a_full_batch_does_not_wait(
     pair = asyncio.gather(batcher.submit(new[1].id), batcher.submit(new[2].id))
     await asyncio.sleep(0.01)
     assert len(started) == 1  # still within the spacing: the pair waits
-    assert await pair == [True, True]
+    assert list(await pair) == [True, True]
     full = await asyncio.gather(*(batcher.submit(t.id) for t in new[3:]))
 
     assert full == [True] * 4
