@@ -17,16 +17,15 @@ so a failed or interrupted run leaves no half-written model behind.
 
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any
 
 import numpy as np
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
 from spacy.training import Example
 from thinc.api import SGD, Adam, Model, Optimizer
 
@@ -35,17 +34,12 @@ from adapters.text_classifier.features import featurise
 from adapters.text_classifier.metrics import EvaluationReport, evaluate
 from adapters.text_classifier.model_dir import new_version, write_metadata
 from adapters.text_classifier.naive_bayes import log_weights
+from adapters.text_classifier.scoring import score_batches, tokenize
 from adapters.text_classifier.sparse_rows import take_rows
 from adapters.text_classifier.splits import stratified_split
 
 Progress = Callable[[int, int], None]  # (steps done, total steps)
 _LINEAR = frozenset({"W", "b"})  # the head's linear weights; the rest is the hidden layer
-
-
-class _Tokenizer(Protocol):
-    """What we use of ``spacy.tokenizer.Tokenizer`` (a Cython class without stubs)."""
-
-    def pipe(self, texts: Iterable[str]) -> Iterator[Doc]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +113,7 @@ def _fit(
     progress: Progress | None,
 ) -> dict[tuple[int, str], Any]:
     labels: tuple[str, ...] = nlp.get_pipe("textcat").labels  # type: ignore[attr-defined]
-    docs = list(cast(_Tokenizer, nlp.tokenizer).pipe(texts))
+    docs = tokenize(nlp, texts)
     model = nlp.get_pipe("textcat").model  # type: ignore[attr-defined]
     fit_vocabulary(model, docs)
     sample = [
@@ -188,15 +182,9 @@ def _update(head: Model[Any, Any], linear: Optimizer, deep: Optimizer) -> None:
             head.set_grad(name, grad)
 
 
-def predict_labels(nlp: Language, texts: Sequence[str], batch_size: int = 512) -> list[str]:
-    textcat = nlp.get_pipe("textcat")
-    labels: tuple[str, ...] = textcat.labels  # type: ignore[attr-defined]
-    out: list[str] = []
-    for start in range(0, len(texts), batch_size):
-        docs = list(cast(_Tokenizer, nlp.tokenizer).pipe(texts[start : start + batch_size]))
-        scores = textcat.model.predict(docs)  # type: ignore[attr-defined]
-        out.extend(labels[i] for i in np.asarray(scores).argmax(axis=1))
-    return out
+def predict_labels(nlp: Language, texts: Sequence[str]) -> list[str]:
+    labels: tuple[str, ...] = nlp.get_pipe("textcat").labels  # type: ignore[attr-defined]
+    return [labels[i] for scores in score_batches(nlp, texts) for i in scores.argmax(axis=1)]
 
 
 def _prepare_output(output_dir: Path) -> Path:

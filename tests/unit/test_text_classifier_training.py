@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+import spacy
 
 from adapters.text_classifier import (
     ModelDirectoryError,
@@ -63,6 +64,26 @@ def test_a_reloaded_model_predicts_exactly_what_the_first_load_did(
 
     assert first == second
     assert len(first) == len(texts)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["refund my invoice", "locked out!", "", "zzz qqq", "the parcel, the parcel"],
+        ["", "  ", "?!"],  # a batch with no words at all: spaCy's textcat scores it 0
+    ],
+)
+def test_classify_gives_what_spacy_pipe_writes_to_doc_cats(
+    trained: TrainingResult, texts: list[str]
+) -> None:
+    classifier = SpacyTextClassifier.load(trained.output_dir)
+    docs = list(spacy.load(trained.output_dir).pipe(texts))
+
+    guesses = [(g.label, g.confidence) for g in classifier.classify(texts)]
+
+    assert guesses == [max(doc.cats.items(), key=lambda item: item[1]) for doc in docs]
+    expected = [[doc.cats[label] for label in classifier.labels] for doc in docs]
+    assert classifier.probabilities(texts).tolist() == expected
 
 
 def test_it_implements_the_port_and_reports_version_and_labels(trained: TrainingResult) -> None:
