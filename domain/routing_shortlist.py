@@ -172,19 +172,6 @@ def score_parts(
     return capacity, skill, speed, scored
 
 
-def candidate_scores(
-    current: Floats,
-    max_tickets: Floats,
-    level: Floats,
-    own: Floats,
-    *,
-    mean: float | None,
-    policy: "RoutingPolicy",
-) -> Floats:
-    """w_capacity * (1 - current/max) + w_skill * level/5 + w_aht * mean/(mean + own)."""
-    return score_parts(current, max_tickets, level, own, mean=mean, policy=policy)[3]
-
-
 def best_positions(ids: npt.NDArray[np.int64], scores: Floats, limit: int) -> npt.NDArray[np.intp]:
     """Positions of the ``limit`` best scores, best first, ties by lower id (the SQL order)."""
     if len(ids) <= limit:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.routing import RoutingPolicy
-from domain.routing_shortlist import best, candidate_scores
+from domain.routing_shortlist import best, score_parts
 
 
 @given(
@@ -19,6 +19,10 @@ def test_best_is_score_descending_then_lower_id_first(scores: list[float], limit
     chosen = best(ids, np.array(scores), limit)
     expected = sorted(zip(ids.tolist(), scores, strict=True), key=lambda p: (-p[1], p[0]))
     assert chosen == [i for i, _ in expected[:limit]]
+
+
+def candidate_scores(*columns: np.ndarray, mean: float | None, policy: RoutingPolicy) -> np.ndarray:
+    return score_parts(*columns, mean=mean, policy=policy)[3]
 
 
 def test_speed_is_one_half_when_a_mean_is_unknown_or_both_are_zero() -> None:
