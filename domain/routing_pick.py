@@ -5,14 +5,15 @@ Each ticket's candidates are ranked in this process's copy of the agent table
 tickets ranked before it, so the tickets of one call spread over a team as their
 scores say. One call of ``frontdesk_reserve_ranked`` (migration 0014) then
 reserves for all of them, in order: each ticket gets the first agent of its list
-still in that team, available, with room and not held by another routing (``SKIP
-LOCKED``: reservations never wait, so batches cannot deadlock). Only a ticket
+that still qualifies (team, availability, room, tier, seniority, skill) and that
+no other routing holds (``SKIP LOCKED``: reservations never wait, so batches
+cannot deadlock). Only a ticket
 none of whose listed agents could take it has its whole team scored in SQL, and
 waits for held agents only if the caller may wait.
 
-PostgreSQL re-checks what capacity depends on; the ranking is the roster's,
-which differs from the rows only by changes committed since its refresh a few
-milliseconds before. No agent ever passes ``max_tickets`` and no ticket is
+PostgreSQL re-checks under the row lock whether the agent still qualifies; the
+ranking is the roster's, which differs from the rows only by changes committed
+since its refresh a few milliseconds before. No agent ever passes ``max_tickets`` and no ticket is
 assigned twice (the guard and the caller's ticket lock see to that).
 """
 
@@ -94,6 +95,12 @@ async def pick_many(
             picks[i] = await _in_sql(conn, targets[i], policy, wait=wait)
         else:
             picks[i] = Picked(shortlists[i], chosen)
+    if any(agent != shortlists[i].agent_ids[0] for i, agent in zip(listed, reserved, strict=True)):
+        # A ticket did not get the agent its ranking counted on, so a later ticket may
+        # have found nobody only because of that count: those ask SQL too.
+        for i, short in enumerate(shortlists):
+            if not len(short) and targets[i].team_id is not None:
+                picks[i] = await _in_sql(conn, targets[i], policy, wait=wait)
     return picks
 
 
@@ -117,8 +124,19 @@ async def _reserve(
     for _, short in requests:
         ids.extend(short.agent_ids)
         starts.append(len(ids) + 1)
-    teams = [target.team_id for target, _ in requests]
-    _, rows = await conn.execute_query(routing_sql.RESERVE_RANKED, [starts, ids, teams])
+    targets = [target for target, _ in requests]
+    _, rows = await conn.execute_query(
+        routing_sql.RESERVE_RANKED,
+        [
+            starts,
+            ids,
+            [t.team_id for t in targets],
+            [t.support_tier.value for t in targets],
+            [t.requires_senior for t in targets],
+            [t.category_id for t in targets],
+            [t.widened for t in targets],
+        ],
+    )
     return [row["agent_id"] for row in rows]
 
 

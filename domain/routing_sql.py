@@ -69,8 +69,12 @@ SELECT scored.*, (SELECT id FROM picked) AS chosen FROM scored ORDER BY score DE
 
 # The roster's picks for a whole call, reserved in order (migration 0014,
 # domain/routing_pick.py): $1 where each request's ids start, $2 the ranked agent
-# ids, $3 each request's team.
-RESERVE_RANKED = "SELECT * FROM frontdesk_reserve_ranked($1::int[], $2::int[], $3::int[])"
+# ids, then per request $3 team, $4 minimum tier, $5 senior required, $6 category,
+# $7 skill waived (widened).
+RESERVE_RANKED = (
+    "SELECT * FROM frontdesk_reserve_ranked($1::int[], $2::int[], $3::int[], $4::text[], "
+    "$5::bool[], $6::int[], $7::bool[])"
+)
 
 # Only run when PICK's list came back full: how many qualified in all.
 CANDIDATE_COUNT = f"""

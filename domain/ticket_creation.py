@@ -10,10 +10,10 @@ has committed, and a batch is as large as the load, so an idle desk writes each
 ticket at once.
 
 A ticket whose customer does not exist is not written and its caller gets
-NotFound; if the statement fails for any other reason, the batch's tickets are
-written one at a time, so one bad ticket fails only its own call. After the
-commit, the batch's tickets are handed to triage together (one round trip to the
-broker).
+NotFound; if PostgreSQL refuses the statement for any other reason, the batch's
+tickets are written one at a time, so one bad ticket fails only its own call.
+After the commit, the batch's tickets are handed to triage together (one round
+trip to the broker). The scheduling is ``domain.batching``'s.
 """
 
 import asyncio
@@ -27,8 +27,11 @@ from datetime import datetime
 
 import orjson
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
+from tortoise.exceptions import IntegrityError, OperationalError
 
 from domain import ticket_sql
+from domain.batching import Batcher
 from domain.errors import NotFound
 from domain.models import Ticket
 from domain.ports import TriageQueue
@@ -67,12 +70,20 @@ _values = operator.attrgetter(*(f.name for f in fields(TicketRow)))
 
 async def write(row: TicketRow, triage: TriageQueue | None) -> Ticket:
     """Commit the ticket (with whatever else is being created now), hand it to triage
-    and return it."""
+    and return it. Inside a caller's own transaction the ticket is written there,
+    alone: it must commit or roll back with the rest of that transaction."""
+    conn = connections.get("default")
+    if isinstance(conn, TransactionalDBClient):
+        ticket = await _one(conn, row)
+        await hand_to_triage(triage, [ticket.id])
+        return ticket
     loop = asyncio.get_running_loop()
-    writer = _writers.get(loop)
-    if writer is None:
-        writer = _writers[loop] = _Writer()
-    return await writer.write(row, triage)
+    batcher = _writers.get(loop)
+    if batcher is None:
+        batcher = _writers[loop] = Batcher(
+            _write_batch, max_batch=MAX_BATCH, max_in_flight=MAX_IN_FLIGHT
+        )
+    return await batcher.submit((row, triage))
 
 
 async def hand_to_triage(triage: TriageQueue | None, ticket_ids: Sequence[int]) -> None:
@@ -86,64 +97,33 @@ async def hand_to_triage(triage: TriageQueue | None, ticket_ids: Sequence[int]) 
         log.exception("Could not enqueue triage for tickets %s; the sweep will retry", ticket_ids)
 
 
-_Entry = tuple[TicketRow, TriageQueue | None, "asyncio.Future[Ticket]"]
+_Request = tuple[TicketRow, TriageQueue | None]
 
 
-class _Writer:
-    """One per event loop: the batching described in the module docstring."""
-
-    def __init__(self) -> None:
-        self._waiting: list[_Entry] = []
-        self._in_flight = 0
-        self._start_scheduled = False
-
-    async def write(self, row: TicketRow, triage: TriageQueue | None) -> Ticket:
-        future: asyncio.Future[Ticket] = asyncio.get_running_loop().create_future()
-        self._waiting.append((row, triage, future))
-        if not self._start_scheduled:  # after this turn of the loop: whoever else came
-            self._start_scheduled = True
-            asyncio.get_running_loop().call_soon(self._start)
-        return await future
-
-    def _start(self) -> None:
-        self._start_scheduled = False
-        while self._waiting and self._in_flight < MAX_IN_FLIGHT:
-            batch = self._waiting[:MAX_BATCH]
-            del self._waiting[:MAX_BATCH]
-            self._in_flight += 1
-            asyncio.create_task(self._run(batch)).add_done_callback(self._finished)
-
-    def _finished(self, task: "asyncio.Task[None]") -> None:
-        self._in_flight -= 1
-        if not task.cancelled():
-            task.exception()  # retrieved: _run hands every failure to its callers
-        self._start()
-
-    async def _run(self, batch: list[_Entry]) -> None:
-        try:
+async def _write_batch(batch: list[_Request]) -> list[Ticket | BaseException]:
+    """One INSERT for the batch; if PostgreSQL refused it (so nothing was written),
+    each ticket on its own. A failure whose outcome is unknown (the connection went
+    mid-statement) is every caller's: writing again could duplicate tickets."""
+    conn = connections.get("default")
+    rows = [row for row, _ in batch]
+    try:
+        written: dict[int, Ticket | BaseException] = dict(await _insert(conn, rows))
+    except (IntegrityError, OperationalError):
+        written = {}
+        for n, row in enumerate(rows):
             try:
-                written = await _insert([row for row, _, _ in batch])
-            except Exception:  # noqa: BLE001  (each ticket is tried on its own below)
-                written = await _one_by_one(batch)
-            await _hand_over(batch, written)
-            for n, (_, _, future) in enumerate(batch):
-                if future.done():
-                    continue
-                ticket = written.get(n)
-                if ticket is None:
-                    future.set_exception(NotFound("No such customer.", field="customerId"))
-                else:
-                    future.set_result(ticket)
-        finally:  # whatever stopped this (even cancellation), no caller waits forever
-            for _, _, future in batch:
-                if not future.done():
-                    future.set_exception(RuntimeError("The ticket write was stopped"))
+                written[n] = await _one(conn, row)
+            except Exception as exc:  # noqa: BLE001  (handed to its caller, which fails)
+                written[n] = exc
+    await _hand_over(batch, written)
+    missing = NotFound("No such customer.", field="customerId")
+    return [written.get(n, missing) for n in range(len(batch))]
 
 
-async def _insert(rows: list[TicketRow]) -> dict[int, Ticket]:
+async def _insert(conn: BaseDBAsyncClient, rows: list[TicketRow]) -> dict[int, Ticket]:
     """Write the rows in one statement; the tickets written, by the row's position."""
     columns = list(zip(*(_values(row) for row in rows), strict=True))
-    _, found = await connections.get("default").execute_query(
+    _, found = await conn.execute_query(
         ticket_sql.CREATE_TICKETS, [list(column) for column in columns]
     )
     written: dict[int, Ticket] = {}
@@ -153,25 +133,19 @@ async def _insert(rows: list[TicketRow]) -> dict[int, Ticket]:
     return written
 
 
-async def _one_by_one(batch: list[_Entry]) -> dict[int, Ticket]:
-    written: dict[int, Ticket] = {}
-    for n, (row, _, future) in enumerate(batch):
-        try:
-            alone = await _insert([row])
-        except Exception as exc:  # noqa: BLE001  (handed to its caller, which fails)
-            if not future.done():  # a caller that went away has nobody to tell
-                future.set_exception(exc)
-            continue
-        if 0 in alone:
-            written[n] = alone[0]
-    return written
+async def _one(conn: BaseDBAsyncClient, row: TicketRow) -> Ticket:
+    alone = await _insert(conn, [row])
+    if 0 not in alone:
+        raise NotFound("No such customer.", field="customerId")
+    return alone[0]
 
 
-async def _hand_over(batch: list[_Entry], written: dict[int, Ticket]) -> None:
+async def _hand_over(batch: list[_Request], written: dict[int, Ticket | BaseException]) -> None:
     by_queue: dict[TriageQueue, list[int]] = defaultdict(list)
-    for n, (_, triage, _) in enumerate(batch):
-        if triage is not None and n in written:
-            by_queue[triage].append(written[n].id)
+    for n, (_, triage) in enumerate(batch):
+        ticket = written.get(n)
+        if triage is not None and isinstance(ticket, Ticket):
+            by_queue[triage].append(ticket.id)
     for triage, ids in by_queue.items():
         await hand_to_triage(triage, ids)
 
@@ -180,6 +154,6 @@ def tags_json(tags: list[str]) -> str:
     return orjson.dumps(tags).decode()
 
 
-_writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Writer]" = (
+_writers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Batcher[_Request, Ticket]]" = (
     weakref.WeakKeyDictionary()
 )

@@ -16,7 +16,6 @@
   worker far more than the command.
 """
 
-import asyncio
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any
@@ -24,6 +23,8 @@ from typing import Any
 from redis.asyncio import Redis
 from taskiq import AckableMessage, BrokerMessage, TaskiqResult
 from taskiq_redis import RedisAsyncResultBackend, RedisStreamBroker
+
+from domain.batching import Batcher
 
 
 class ReclaimingStreamBroker(RedisStreamBroker):
@@ -54,13 +55,13 @@ class ReclaimingStreamBroker(RedisStreamBroker):
                 )
             await pipe.execute()
 
-    _acks: "_AckBatch | None" = None
+    _acks: "Batcher[tuple[str, str], None] | None" = None
 
     def _ack_generator(self, id: str, queue_name: str) -> Callable[[], Awaitable[None]]:
         async def ack() -> None:
             if self._acks is None:
-                self._acks = _AckBatch(self._redis(), self.consumer_group_name)
-            await self._acks.ack(queue_name, id)
+                self._acks = _ack_batcher(self._redis(), self.consumer_group_name)
+            await self._acks.submit((queue_name, id))
 
         return ack
 
@@ -88,53 +89,43 @@ class ReclaimingStreamBroker(RedisStreamBroker):
                 if time.monotonic() - claimed_at < every:
                     continue
                 claimed_at = time.monotonic()
-                claimed: Any = await redis.xautoclaim(
-                    self.queue_name,
-                    self.consumer_group_name,
-                    self.consumer_name,
-                    min_idle_time=self.idle_timeout,
-                    count=self.unacknowledged_batch_size,
-                )
-                for msg_id, fields in claimed[1]:
-                    if fields:  # an entry trimmed from the stream comes back empty
-                        yield self._ackable(self.queue_name, msg_id, fields)
+                async for message in self._reclaim(redis):
+                    yield message
+
+    async def _reclaim(self, redis: Redis) -> AsyncGenerator[AckableMessage, None]:
+        """Every message idle past ``idle_timeout``, page by page (a dead worker may
+        have left more than one page: its running tasks and a read not yet handed out)."""
+        cursor: Any = "0-0"
+        while True:
+            claimed: Any = await redis.xautoclaim(
+                self.queue_name,
+                self.consumer_group_name,
+                self.consumer_name,
+                min_idle_time=self.idle_timeout,
+                start_id=cursor,
+                count=self.unacknowledged_batch_size,
+            )
+            for msg_id, fields in claimed[1]:
+                if fields:  # an entry trimmed from the stream comes back empty
+                    yield self._ackable(self.queue_name, msg_id, fields)
+            cursor = claimed[0]
+            if cursor in (b"0-0", "0-0") or len(claimed[1]) < self.unacknowledged_batch_size:
+                return
 
 
-class _AckBatch:
-    """Acknowledgements asked for in one turn of the loop, sent as one XACK per stream;
+def _ack_batcher(redis: Redis, group: str) -> Batcher[tuple[str, str], None]:
+    """Acknowledgements asked for in one turn of the loop go as one XACK per stream;
     each ``ack`` returns (or fails) when its XACK has."""
 
-    def __init__(self, redis: Redis, group: str) -> None:
-        self._redis = redis
-        self._group = group
-        self._pending: dict[str, list[str]] = {}
-        self._done: asyncio.Future[None] | None = None
-        self._sending: set[asyncio.Task[None]] = set()
+    async def send(acks: list[tuple[str, str]]) -> list[BaseException | None]:
+        by_stream: dict[str, list[str]] = {}
+        for stream, message_id in acks:
+            by_stream.setdefault(stream, []).append(message_id)
+        for stream, ids in by_stream.items():
+            await redis.xack(stream, group, *ids)
+        return [None] * len(acks)
 
-    async def ack(self, stream: str, message_id: str) -> None:
-        if self._done is None:
-            self._done = asyncio.get_running_loop().create_future()
-            asyncio.get_running_loop().call_soon(self._start)
-        self._pending.setdefault(stream, []).append(message_id)
-        await asyncio.shield(self._done)
-
-    def _start(self) -> None:
-        task = asyncio.create_task(self._send())
-        self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
-
-    async def _send(self) -> None:
-        pending, done = self._pending, self._done
-        self._pending, self._done = {}, None
-        assert done is not None
-        try:
-            for stream, ids in pending.items():
-                await self._redis.xack(stream, self._group, *ids)
-        except Exception as exc:  # noqa: BLE001  (every waiting ack fails with it)
-            done.set_exception(exc)
-            done.exception()  # retrieved here too: every waiting ack may have gone
-        else:
-            done.set_result(None)
+    return Batcher(send, max_batch=100_000, max_in_flight=100_000)
 
 
 class SharedClientResultBackend(RedisAsyncResultBackend):  # type: ignore[type-arg]

@@ -22,10 +22,10 @@ five and ran out of CPU (p99 0.3-0.7 s); one in flight, p99 near 150 ms; one
 in flight started 30 ms apart, p99 75-135 ms.
 """
 
-import asyncio
 import logging
 from collections.abc import Callable
 
+from domain.batching import Batcher
 from domain.triage import triage_many, triage_ticket
 from domain.triage_inputs import Intake
 
@@ -33,6 +33,8 @@ log = logging.getLogger("frontdesk.intake")
 
 
 class TriageBatcher:
+    """A worker's triage tasks, batched (``domain.batching`` decides when)."""
+
     def __init__(
         self,
         intake: Callable[[], Intake],
@@ -42,80 +44,29 @@ class TriageBatcher:
         max_in_flight: int = 1,
     ) -> None:
         self._intake = intake
-        self._max_batch = max_batch
-        self._spacing = spacing
-        self._max_in_flight = max_in_flight
-        self._in_flight = 0
-        self._waiting: list[tuple[int, asyncio.Future[bool]]] = []
-        self._start_scheduled = False
-        self._last_start = float("-inf")
-        self._timer: asyncio.TimerHandle | None = None
+        self._batcher = Batcher(
+            self._run, max_batch=max_batch, max_in_flight=max_in_flight, spacing=spacing
+        )
 
     async def submit(self, ticket_id: int) -> bool:
         """Triage ``ticket_id`` with whatever else arrives now; True if it did the work."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._waiting.append((ticket_id, future))
-        if not self._start_scheduled:  # after this turn of the loop: whoever else came
-            self._start_scheduled = True
-            asyncio.get_running_loop().call_soon(self._start_batches)
-        return await future
+        return await self._batcher.submit(ticket_id)
 
-    def _start_batches(self) -> None:
-        self._start_scheduled = False
-        while self._waiting and self._in_flight < self._max_in_flight:
-            early = self._too_soon()
-            if early > 0:
-                if self._timer is None:
-                    self._timer = asyncio.get_running_loop().call_later(early, self._on_time)
-                return
-            self._last_start = asyncio.get_running_loop().time()
-            batch = self._waiting[: self._max_batch]
-            del self._waiting[: self._max_batch]
-            self._in_flight += 1
-            task = asyncio.create_task(self._run(batch))
-            task.add_done_callback(self._finished)
-
-    def _too_soon(self) -> float:
-        """Seconds until the next batch may start (0: now)."""
-        if len(self._waiting) >= self._max_batch:
-            return 0.0
-        return self._last_start + self._spacing - asyncio.get_running_loop().time()
-
-    def _on_time(self) -> None:
-        self._timer = None
-        self._start_batches()
-
-    def _finished(self, task: "asyncio.Task[None]") -> None:
-        self._in_flight -= 1
-        if not task.cancelled():
-            task.exception()  # retrieved: _run hands every failure to its tasks
-        self._start_batches()
-
-    async def _run(self, batch: list[tuple[int, asyncio.Future[bool]]]) -> None:
+    async def _run(self, ticket_ids: list[int]) -> list[bool | BaseException]:
+        intake = self._intake()
         try:
-            intake = self._intake()
-            try:
-                done = await triage_many(intake, [ticket_id for ticket_id, _ in batch])
-            except Exception:
-                log.exception("A triage batch of %s failed; triaging them one by one", len(batch))
-                await self._one_by_one(intake, batch)
-                return
-            for ticket_id, future in batch:
-                if not future.done():
-                    future.set_result(ticket_id in done)
-        finally:  # whatever stopped this (even cancellation), no task waits forever
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(RuntimeError("The triage batch was stopped"))
+            done = await triage_many(intake, ticket_ids)
+        except Exception:
+            log.exception("A triage batch of %s failed; triaging them one by one", len(ticket_ids))
+            return await self._one_by_one(intake, ticket_ids)
+        return [ticket_id in done for ticket_id in ticket_ids]
 
     @staticmethod
-    async def _one_by_one(intake: Intake, batch: list[tuple[int, asyncio.Future[bool]]]) -> None:
-        for ticket_id, future in batch:
+    async def _one_by_one(intake: Intake, ticket_ids: list[int]) -> list[bool | BaseException]:
+        outcomes: list[bool | BaseException] = []
+        for ticket_id in ticket_ids:
             try:
-                result = await triage_ticket(intake, ticket_id)
+                outcomes.append(await triage_ticket(intake, ticket_id))
             except Exception as exc:  # noqa: BLE001  (handed to the waiting task, which fails)
-                if not future.done():
-                    future.set_exception(exc)
-                continue
-            if not future.done():
-                future.set_result(result)
+                outcomes.append(exc)
+        return outcomes

@@ -140,3 +140,57 @@ async def test_an_agent_with_less_room_than_the_roster_thinks_takes_only_what_fi
     assert None not in chosen
     assert counts[star.id] == 10
     assert sum(counts[a.id] for a in others) == 2
+
+
+async def test_a_ticket_ranked_empty_because_of_a_held_agent_is_left_for_later_too(
+    db: str, database_url: str
+) -> None:
+    """The first ticket's ranking counted on the only agent, held by another routing;
+    the second then found nobody with room, but only because of that count: it is
+    left for later as the first is, not recorded as having no candidate."""
+    team = await create_team()
+    cat = await create_category("BILLING", team=team)
+    only = await create_agent(team, max_tickets=2, current=1, skills={cat: 3})
+    target = Target(team.id, cat.id, SupportTier.L1)
+    other = await asyncpg.connect(**database.credentials(database_url))
+    try:
+        holding = other.transaction()
+        await holding.start()
+        await other.execute("SELECT 1 FROM agent WHERE id = $1 FOR UPDATE", only.id)
+        async with asyncio.timeout(10), rolled_back() as conn:
+            picks = await routing_pick.pick_many(
+                conn, [target, target], RoutingPolicy(), AgentRoster(), wait=False
+            )
+        await holding.rollback()
+    finally:
+        await other.close()
+
+    for picked in picks:
+        assert picked.chosen is None
+        assert [c.agent_id for c in picked.ranked] == [only.id]  # worth routing again
+        assert picked.total == 1
+
+
+async def test_an_agent_who_no_longer_qualifies_is_passed_over(db: str) -> None:
+    """Changes since the roster's refresh (here: this transaction's own, which the
+    roster never takes) are checked again under the row lock."""
+    team = await create_team()
+    cat = await create_category("BILLING", team=team)
+    demoted = await create_agent(team, skills={cat: 5}, tier=SupportTier.L2)
+    unskilled = await create_agent(team, skills={cat: 4}, tier=SupportTier.L2)
+    junior = await create_agent(team, skills={cat: 3}, tier=SupportTier.L2, senior=False)
+    fallback = await create_agent(team, skills={cat: 1}, tier=SupportTier.L2, senior=True)
+    await Agent.filter(id__in=[demoted.id, unskilled.id]).update(senior=True)
+    roster = AgentRoster()
+    async with rolled_back() as conn:
+        await roster.refresh(conn)
+    target = Target(team.id, cat.id, SupportTier.L2, requires_senior=True)
+    async with rolled_back() as conn:
+        await Agent.filter(id=demoted.id).using_db(conn).update(support_tier=SupportTier.L1)
+        await AgentSkill.filter(agent_id=unskilled.id).using_db(conn).delete()
+        picked = await routing_pick.pick(conn, target, RoutingPolicy(), roster, wait=False)
+
+    assert [c.agent_id for c in picked.ranked][:2] == [demoted.id, unskilled.id]  # stale
+    assert picked.chosen is not None
+    assert picked.chosen.agent_id == fallback.id  # not the demoted, unskilled or junior
+    assert junior.id not in [c.agent_id for c in picked.ranked]

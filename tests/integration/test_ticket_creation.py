@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 
+from tortoise.transactions import in_transaction
+
 from domain import tickets
 from domain.enums import Role
 from domain.errors import NotFound
@@ -115,3 +117,55 @@ async def test_a_broker_outage_at_hand_over_still_returns_the_committed_tickets(
     )
 
     assert await Ticket.filter(id__in=[t.id for t in created]).count() == 3
+
+
+class _Rollback(Exception):
+    pass
+
+
+async def test_inside_a_callers_transaction_the_ticket_is_that_transactions(db: str) -> None:
+    """Written alone, in the caller's transaction: another caller's ticket created at
+    the same moment never joins it (and is not lost when it rolls back)."""
+    customer = await create_customer()
+    inside_started = asyncio.Event()
+
+    async def inside() -> None:
+        async with in_transaction():
+            inside_started.set()
+            await tickets.create_ticket(ADMIN, _new(customer.id, 1), SystemClock(), None)
+            raise _Rollback
+
+    async def outside() -> Ticket:
+        await inside_started.wait()
+        return await tickets.create_ticket(ADMIN, _new(customer.id, 2), SystemClock(), None)
+
+    rolled, kept = await asyncio.gather(inside(), outside(), return_exceptions=True)
+
+    assert isinstance(rolled, _Rollback)
+    assert isinstance(kept, Ticket)
+    assert [t.subject for t in await Ticket.all()] == ["Subject 2"]
+    assert await TicketEvent.filter(kind="ticket.created").count() == 1
+
+
+async def test_a_caller_that_goes_away_leaves_the_others_and_its_batch_alone(db: str) -> None:
+    customer = await create_customer()
+    agent = await create_agent(await create_team())
+    lost = replace(ADMIN, role=Role.AGENT, agent_id=agent.id, team_id=agent.team_id + 999)
+    first = asyncio.ensure_future(
+        tickets.create_ticket(ADMIN, _new(customer.id, 1), SystemClock(), None)
+    )
+    gone = asyncio.ensure_future(
+        tickets.create_ticket(lost, _new(customer.id, 2), SystemClock(), None)
+    )
+    third = asyncio.ensure_future(
+        tickets.create_ticket(ADMIN, _new(customer.id, 3), SystemClock(), None)
+    )
+    for _ in range(3):  # all three reach the batch
+        await asyncio.sleep(0)
+    gone.cancel()
+
+    results = await asyncio.gather(first, gone, third, return_exceptions=True)
+
+    assert isinstance(results[1], asyncio.CancelledError)
+    assert [r.subject for r in results if isinstance(r, Ticket)] == ["Subject 1", "Subject 3"]
+    assert sorted(t.subject for t in await Ticket.all()) == ["Subject 1", "Subject 3"]
