@@ -3,8 +3,9 @@
 Manual (``escalateTicket``) and automatic (an SLA at risk or breached) escalations
 take the same path: the current agent lets go, routing picks an agent of the next
 tier (or queues the ticket there), an ``Escalation`` record says who moved it
-from where to where and why, a ``ticket.escalated`` event counts towards the
-customer's escalation history, and the team lead is notified through the outbox.
+from where to where and why (and counts towards the customer's escalation
+history, ``triage_sql.ESCALATIONS``), a ``ticket.escalated`` event tells the
+dashboards, and the team lead is notified through the outbox.
 """
 
 from datetime import datetime

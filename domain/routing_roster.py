@@ -2,11 +2,11 @@
 
 Why: scoring every candidate in SQL costs PostgreSQL 1-2 us per agent row (the
 skill lookup and the arithmetic), 10-25 ms for a team of 10,000, where a routing
-decision has 5 ms. So routing scores candidates here, vectorised
-(``routing_shortlist``), and asks PostgreSQL only to re-score its shortlist from
-the rows as they are and to reserve the best (``routing_pick``). A
-stale copy can therefore only make routing look at the wrong shortlist, never
-over-fill an agent or assign a ticket twice.
+decision has 5 ms. So routing ranks candidates here, vectorised
+(``routing_shortlist``), and asks PostgreSQL only to reserve the first of them
+that still qualifies and has room (``routing_pick``). A stale copy can
+therefore only make routing rank on slightly old counts, never over-fill an
+agent or assign a ticket twice.
 
 The copy is refreshed before every pick (once per triage batch), in the picking transaction,
 by one indexed query for the agent rows written since the last refresh

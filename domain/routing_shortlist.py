@@ -1,7 +1,7 @@
 """Score a team's agents for one ticket, vectorised: the routing score of
 ``domain/routing.py`` over arrays, 10,000 agents in well under a millisecond.
 
-The arithmetic is the SQL's (``routing_sql._pick``), in the same order on the same
+The arithmetic is the SQL's (``routing_sql.PICK``), in the same order on the same
 float64 values, so both rank the same agents the same way, ties broken by id
 (a differential test holds them together).
 
@@ -180,8 +180,3 @@ def best_positions(ids: npt.NDArray[np.int64], scores: Floats, limit: int) -> np
     cut = np.partition(scores, len(scores) - limit)[len(scores) - limit]
     keep = np.flatnonzero(scores >= cut)
     return keep[np.lexsort((ids[keep], -scores[keep]))[:limit]]
-
-
-def best(ids: npt.NDArray[np.int64], scores: Floats, limit: int) -> list[int]:
-    """Ids of the ``limit`` best scores, best first, ties by lower id (the SQL order)."""
-    return [int(i) for i in ids[best_positions(ids, scores, limit)]]

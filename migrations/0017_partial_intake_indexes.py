@@ -12,17 +12,22 @@ from tortoise.migrations import operations as ops
 #   triage queue); QUEUED has ticket_queue_order_idx;
 # - ticket_event_agent_idx (agent_id, id) serves agent events only; ticket events
 #   have no agent_id.
+# ticket_event_escalated_idx goes: the escalation count it served reads the
+# escalation table since 0016.
 
 FORWARD = """
 CREATE INDEX ticket_pending_triage_idx ON ticket (created_at) WHERE triage_status = 'PENDING';
 CREATE INDEX ticket_needs_triage_idx ON ticket (created_at, id)
     WHERE routing_state = 'NEEDS_TRIAGE';
 CREATE INDEX ticket_event_agent_idx ON ticket_event (agent_id, id) WHERE agent_id IS NOT NULL;
+DROP INDEX IF EXISTS ticket_event_escalated_idx;
 """
 BACKWARD = """
 DROP INDEX IF EXISTS ticket_pending_triage_idx;
 DROP INDEX IF EXISTS ticket_needs_triage_idx;
 DROP INDEX IF EXISTS ticket_event_agent_idx;
+CREATE INDEX ticket_event_escalated_idx ON ticket_event (ticket_id, created_at)
+    WHERE kind = 'ticket.escalated';
 """
 
 

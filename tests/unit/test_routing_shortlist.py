@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.routing import RoutingPolicy
-from domain.routing_shortlist import best, score_parts
+from domain.routing_shortlist import best_positions, score_parts
 
 
 @given(
@@ -16,7 +16,7 @@ from domain.routing_shortlist import best, score_parts
 )
 def test_best_is_score_descending_then_lower_id_first(scores: list[float], limit: int) -> None:
     ids = np.arange(len(scores), dtype=np.int64)[::-1] * 3  # ids not in score order
-    chosen = best(ids, np.array(scores), limit)
+    chosen = ids[best_positions(ids, np.array(scores), limit)].tolist()
     expected = sorted(zip(ids.tolist(), scores, strict=True), key=lambda p: (-p[1], p[0]))
     assert chosen == [i for i, _ in expected[:limit]]
 
