@@ -60,6 +60,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--rate", type=float, default=None, help="offered tickets/s (default: as fast as possible)"
     )
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument(
+        "--api-processes",
+        type=int,
+        default=1,
+        help="frontdesk serve processes (--via api spreads its connections over them)",
+    )
     p.add_argument("--via", choices=("service", "api"), default="service")
     p.add_argument(
         "--observe",
@@ -102,18 +108,20 @@ async def end_to_end(args: argparse.Namespace, url: str, env: dict[str, str]) ->
     }
     wenv["FRONTDESK_LOG_LEVEL"] = "WARNING"
     workers = start_workers(wenv, args.workers)
-    server = None
+    servers: list = []  # type: ignore[type-arg]
     try:
         await wait_ready(args.workers)
-        # The API process runs, as in production, if only for its outbox relay:
+        # The API processes run, as in production, if only for their outbox relay:
         # every event reaches the Redis event bus while tickets pour in.
-        port = free_port()
-        senv = {**wenv, "FRONTDESK_PORT": str(port)}
-        server = start_server("intake api", [str(FRONTDESK), "serve"], senv)
-        base = f"http://127.0.0.1:{port}"
-        await asyncio.to_thread(wait_healthy, server, base, "intake api", 60)
+        bases = []
+        for n in range(args.api_processes):
+            port = free_port()
+            senv = {**wenv, "FRONTDESK_PORT": str(port)}
+            servers.append(start_server(f"intake api {n}", [str(FRONTDESK), "serve"], senv))
+            bases.append(f"http://127.0.0.1:{port}")
+            await asyncio.to_thread(wait_healthy, servers[-1], bases[-1], "intake api", 60)
         token = await _token(senv) if args.via == "api" else ""
-        load = Load(args, base, token, queue=queue, events=events)
+        load = Load(args, bases, token, queue=queue, events=events)
         if args.warmup:
             # Processes fresh from start-up load their rosters, caches, connections and
             # statement plans on their first tickets; those are not what a desk that has
@@ -125,10 +133,8 @@ async def end_to_end(args: argparse.Namespace, url: str, env: dict[str, str]) ->
         tracker = Tracker(url)
         elapsed = await load.run(args.tickets, tracker)
     finally:
-        for w in workers:
-            stop_server(w)
-        if server is not None:
-            stop_server(server)
+        for process in (*workers, *servers):
+            stop_server(process)
     latencies = [
         (tracker.done[i] - t) * 1000 for i, t in tracker.started.items() if i in tracker.done
     ]
@@ -151,9 +157,9 @@ class Load:
     """Creates tickets (through the service or over HTTP) and sees them routed."""
 
     def __init__(
-        self, args: argparse.Namespace, base: str, token: str, *, queue: str, events: str
+        self, args: argparse.Namespace, bases: list[str], token: str, *, queue: str, events: str
     ) -> None:
-        self.args, self.base, self.token = args, base, token
+        self.args, self.bases, self.token = args, bases, token
         self.queue, self.events = queue, events
         self.redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
 
@@ -162,7 +168,7 @@ class Load:
         a = self.args
         if a.via == "api":
             producer = create_via_api(
-                count, a.concurrency, self.base, self.token, tracker=tracker, pacer=Pacer(a.rate)
+                count, a.concurrency, self.bases, self.token, tracker=tracker, pacer=Pacer(a.rate)
             )
         else:
             producer = create_via_service(
@@ -247,7 +253,8 @@ def print_report(result: dict[str, object]) -> None:
     rate = e2e["tickets_per_s"]
     states = {k[6:]: v for k, v in e2e.items() if k.startswith("state_")}
     lines = [
-        f"Intake end to end (via {a['via']}, {a['workers']} worker(s), "
+        f"Intake end to end (via {a['via']}, {a['api_processes']} API process(es), "
+        f"{a['workers']} worker(s), "
         f"concurrency {a['concurrency']}, offered {a['rate'] or 'max'} tickets/s, "
         f"{os.cpu_count()} CPUs, after {a['warmup']} warm-up tickets)",
         f"  tickets completed       {e2e['completed']:.0f} / {e2e['tickets']:.0f}",

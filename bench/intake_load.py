@@ -3,6 +3,7 @@ that sees when each ticket's triage has committed (on the event bus, or by polli
 PostgreSQL)."""
 
 import asyncio
+import contextlib
 import random
 import time
 
@@ -177,16 +178,16 @@ async def create_via_service(
 
 
 async def create_via_api(
-    n: int, concurrency: int, base: str, token: str, *, tracker: Tracker, pacer: Pacer
+    n: int, concurrency: int, bases: list[str], token: str, *, tracker: Tracker, pacer: Pacer
 ) -> None:
     """createTicket mutations over HTTP, on keep-alive connections of a minimal client
-    (httpx cost the load generator ~7 ms of CPU a request: it measured itself)."""
+    (httpx cost the load generator ~7 ms of CPU a request: it measured itself),
+    spread evenly over the API processes at ``bases``."""
     rng = random.Random(7)
     todo = iter(range(n))
-    url = f"{base}/graphql"
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
-    async def client(connection: KeepAliveConnection) -> None:
+    async def client(connection: KeepAliveConnection, url: str) -> None:
         for _ in todo:
             t0 = await pacer.wait()
             subject, description = ticket_text(rng)
@@ -208,5 +209,11 @@ async def create_via_api(
             tracker.started[ticket_id] = t0
             tracker.answered[ticket_id] = time.perf_counter()
 
-    async with keep_alive_connections(url, b"", concurrency) as connections:
-        await asyncio.gather(*(client(c) for c in connections))
+    async with contextlib.AsyncExitStack() as stack:
+        clients = []
+        for k, base in enumerate(bases):
+            url = f"{base}/graphql"
+            share = concurrency // len(bases) + (k < concurrency % len(bases))
+            for c in await stack.enter_async_context(keep_alive_connections(url, b"", share)):
+                clients.append(client(c, url))
+        await asyncio.gather(*clients)
