@@ -107,13 +107,16 @@ async def relay_once(bus: EventBus, batch: int = BATCH) -> RelayReport:
     """Publish every event written since the last round, ``batch`` at a time;
     raises when the bus is unavailable (and nothing is recorded)."""
     async with in_transaction() as conn:
-        _, locked = await conn.execute_query("SELECT pg_try_advisory_xact_lock($1)", [RELAY_LOCK])
+        # The txid index whatever the statistics say (with none yet, the planner
+        # scanned every event): set for this transaction in the same round trip as
+        # the lock. PROGRESS is one statement, taken after the lock: the ids it lists
+        # and the snapshot it reports are the same snapshot's.
+        _, locked = await conn.execute_query(
+            "SELECT pg_try_advisory_xact_lock($1), set_config('enable_seqscan', 'off', true)",
+            [RELAY_LOCK],
+        )
         if not locked[0][0]:
             return RelayReport(busy=True)
-        # The txid index whatever the statistics say (with none yet, the planner
-        # scanned every event). PROGRESS is one statement, taken after the lock: the
-        # ids it lists and the snapshot it reports are the same snapshot's.
-        await conn.execute_script("SET LOCAL enable_seqscan = off")
         _, rows = await conn.execute_query(PROGRESS)
         progress = rows[0]
         pending = sorted(progress["pending"])
