@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     routing_reference_seconds: float = Field(default=2.0, ge=0, le=300)
     task_redelivery_seconds: float = Field(default=60, ge=1)
     intake_sweep_seconds: int = Field(default=30, ge=1, le=3600)
-    triage_batch: int = Field(default=32, ge=1, le=500)
+    triage_batch: int = Field(default=100, ge=1, le=500)
     triage_batch_spacing_ms: int = Field(default=30, ge=0, le=1000)
     # SLA: the sweep and where alerts go (docs/sla.md).
     sla_sweep_seconds: int = Field(default=15, ge=1, le=3600)

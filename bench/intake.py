@@ -59,13 +59,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--rate", type=float, default=None, help="offered tickets/s (default: as fast as possible)"
     )
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="worker processes (one handles 600 tickets/s in a third of a core; on 2 cores a "
-        "second only competes with the API process and halves the batches)",
-    )
+    p.add_argument("--workers", type=int, default=2)
     p.add_argument(
         "--api-processes",
         type=int,
@@ -197,6 +191,22 @@ class Load:
         return max(tracker.done.values()) - tracker.t0 if tracker.done else float("nan")
 
 
+async def round_trip_us(url: str, count: int = 2000) -> float:
+    """The median ``SELECT 1`` round trip, idle machine: what this VM's system calls
+    and wake-ups cost right now. It has been seen at 38 us and at 100 us on the same
+    machine on the same day, and intake's latency moves with it."""
+    conn = await asyncpg.connect(**credentials(url))
+    try:
+        times = []
+        for _ in range(count):
+            t0 = time.perf_counter()
+            await conn.fetchval("SELECT 1")
+            times.append((time.perf_counter() - t0) * 1e6)
+    finally:
+        await conn.close()
+    return pct(times, 0.5)
+
+
 async def _token(env: dict[str, str]) -> str:
     proc = await asyncio.create_subprocess_exec(
         str(FRONTDESK),
@@ -240,6 +250,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     _, env = intake_database(db)
     await open_database(url, pool_size=args.concurrency + 4)
     try:
+        machine = await round_trip_us(url)
         log(f"end to end: {args.tickets} tickets via {args.via}, {args.workers} worker(s)")
         e2e = await end_to_end(args, url, env)
         log(f"routing decision among {args.big_team} agents, {args.routing_runs} runs")
@@ -248,7 +259,13 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
         spread = await routing_latency(args.routing_runs, "BIG")
     finally:
         await close_database()
-    return {"end_to_end": e2e, "routing": decision, "routing_spread": spread, "args": vars(args)}
+    return {
+        "end_to_end": e2e,
+        "routing": decision,
+        "routing_spread": spread,
+        "round_trip_us": machine,
+        "args": vars(args),
+    }
 
 
 def print_report(result: dict[str, object]) -> None:
@@ -262,7 +279,8 @@ def print_report(result: dict[str, object]) -> None:
         f"Intake end to end (via {a['via']}, {a['api_processes']} API process(es), "
         f"{a['workers']} worker(s), "
         f"concurrency {a['concurrency']}, offered {a['rate'] or 'max'} tickets/s, "
-        f"{os.cpu_count()} CPUs, after {a['warmup']} warm-up tickets)",
+        f"{os.cpu_count()} CPUs, after {a['warmup']} warm-up tickets; "
+        f"a PostgreSQL round trip takes {result['round_trip_us']:.0f} us on this machine now)",
         f"  tickets completed       {e2e['completed']:.0f} / {e2e['tickets']:.0f}",
         f"  throughput              {rate:.0f} tickets/s  (target 600: {rate / 600:.2f}x)",
         f"  create -> routed p50    {e2e['p50_ms']:.1f} ms",

@@ -29,7 +29,7 @@ class TaskSettings:
     redelivery_seconds: float = 60.0
     sweep_seconds: int = 30
     pending_grace_seconds: float = 30.0
-    triage_batch: int = 32
+    triage_batch: int = 100
     """At most this many triage tasks of one worker share a transaction."""
     triage_batch_spacing_seconds: float = 0.03
     """While busy, a worker starts triage batches at least this far apart."""
