@@ -35,7 +35,11 @@ from gql.subscription_groups import Greetings
 @dataclass
 class Loaders:
     """Each loader is made when first used: a request (or a WebSocket connection, which
-    holds a context for its whole life) pays only for the loaders it touches."""
+    holds a context for its whole life) pays only for the loaders it touches.
+
+    A loader's function never refers back to ``self``: that would be a reference
+    cycle, leaving every request's loaders and rows to the garbage collector.
+    """
 
     include_internal: bool
     clock: Clock = field(default_factory=SystemClock)
@@ -70,7 +74,8 @@ class Loaders:
 
     @cached_property
     def sla(self) -> DataLoader[int, sla_reads.TicketSla | None]:
-        return DataLoader(lambda ids: sla_reads.ticket_slas(ids, self.clock.now()))
+        clock = self.clock
+        return DataLoader(lambda ids: sla_reads.ticket_slas(ids, clock.now()))
 
     @cached_property
     def sla_timeline(self) -> DataLoader[int, list[TicketEvent]]:
@@ -82,7 +87,8 @@ class Loaders:
 
     @cached_property
     def last_message(self) -> DataLoader[int, Message | None]:
-        return DataLoader(lambda ids: ticket_reads.last_messages(ids, self.include_internal))
+        include_internal = self.include_internal
+        return DataLoader(lambda ids: ticket_reads.last_messages(ids, include_internal))
 
 
 @dataclass

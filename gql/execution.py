@@ -78,3 +78,22 @@ class FrontdeskExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
+
+    def build_response(self, data: dict[str, Any] | None) -> Any:
+        """The response, and the end of this execution: let go of what points back.
+
+        The planner's compiled plans close over the planner, and graphql-core's
+        ``async_helpers`` hold methods bound to this context. Left as they are, each
+        request's execution (about 170 objects) is a reference cycle that only the
+        garbage collector frees; at hundreds of requests a second its collections
+        took 50-100 ms each, with every request in the process waiting on them.
+        Resolve infos already made keep their own reference to the helpers; a
+        subscription's per-event copies share its helpers and drop only their own.
+        """
+        try:
+            return super().build_response(data)
+        finally:
+            if self._planner is not None:
+                self._planner.release()
+                self._planner = None
+            del self.async_helpers

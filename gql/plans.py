@@ -128,6 +128,10 @@ class Planner:
             self._plans[key] = (field_details_list, None)
         return plan
 
+    def release(self) -> None:
+        """Drop the plans: they close over this planner, a cycle otherwise."""
+        self._plans.clear()
+
     def _fill(self, plan: Plan, object_type: GraphQLObjectType, field_details_list: Any) -> None:
         grouped, new_defer_usages, forbidden = self.executor.collect_subfields(
             object_type, field_details_list
