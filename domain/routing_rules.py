@@ -193,8 +193,14 @@ def parse_actions(raw: Mapping[str, Any], team_ids: Iterable[int]) -> Actions:
     return parsed
 
 
+def _mentions(text: str, keywords: tuple[str, ...]) -> bool:
+    """Any keyword (stored lower-case) as a whole word; a substring test first, since
+    most rules' keywords are not in a ticket at all and it costs far less than a scan."""
+    lowered = text.lower()
+    return any(k in lowered and re.search(rf"\b{re.escape(k)}\b", lowered) for k in keywords)
+
+
 def _matches(c: Conditions, f: Facts) -> bool:
-    text = f.text.lower()
     return (
         (not c.categories or f.category_key in c.categories)
         and (not c.priorities or f.priority in c.priorities)
@@ -202,7 +208,7 @@ def _matches(c: Conditions, f: Facts) -> bool:
         and (c.vip is None or f.vip == c.vip)
         and (not c.channels or f.channel in c.channels)
         and (not c.tags or any(t in f.tags for t in c.tags))
-        and (not c.keywords or any(re.search(rf"\b{re.escape(k)}\b", text) for k in c.keywords))
+        and (not c.keywords or _mentions(f.text, c.keywords))
     )
 
 
