@@ -8,13 +8,15 @@ the field instead of failing later inside a worker. Evaluation is pure.
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from domain.enums import Channel, CustomerTier, Priority, SupportTier
 from domain.errors import InvalidInput
 
 MAX_VALUES = 50
 MAX_KEYWORD = 100
+E = TypeVar("E", bound=StrEnum)
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,9 @@ class Plan:
     applied: tuple[tuple[int, str], ...] = field(default=())
 
 
-def _values(raw: Mapping[str, Any], key: str, parse: Any, field_name: str) -> tuple[Any, ...]:
+def _values(
+    raw: Mapping[str, Any], key: str, parse: Any, field_name: str, allowed: str = ""
+) -> tuple[Any, ...]:
     given = raw.get(key) or []
     if not isinstance(given, list | tuple) or len(given) > MAX_VALUES:
         raise InvalidInput(
@@ -111,7 +115,33 @@ def _values(raw: Mapping[str, Any], key: str, parse: Any, field_name: str) -> tu
     try:
         return tuple(dict.fromkeys(parse(v) for v in given))
     except (ValueError, TypeError):
-        message = f"{field_name} holds a value that is not allowed."
+        message = (
+            f"{field_name} must be one of {allowed}."
+            if allowed
+            else (f"{field_name} holds a value that is not allowed.")
+        )
+        raise InvalidInput(message, field=field_name) from None
+
+
+def _named(enum: type[E], value: object) -> E:
+    """A named value in any case ("urgent", "Urgent"), as category keys are taken."""
+    if not isinstance(value, str):
+        raise ValueError(value)
+    return enum(value.strip().upper())
+
+
+def _enum_values(raw: Mapping[str, Any], key: str, enum: type[E], field_name: str) -> tuple[E, ...]:
+    return _values(raw, key, lambda v: _named(enum, v), field_name, ", ".join(enum))
+
+
+def _one(raw: Mapping[str, Any], key: str, enum: type[E], field_name: str) -> E | None:
+    value = raw.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        return _named(enum, value)
+    except ValueError:
+        message = f"{field_name} must be one of {', '.join(enum)}."
         raise InvalidInput(message, field=field_name) from None
 
 
@@ -152,10 +182,12 @@ def parse_conditions(raw: Mapping[str, Any], categories: Iterable[str]) -> Condi
     known = set(categories)
     parsed = Conditions(
         categories=_values(raw, "categories", _key, "conditions.categories"),
-        priorities=_values(raw, "priorities", Priority, "conditions.priorities"),
-        customer_tiers=_values(raw, "customer_tiers", CustomerTier, "conditions.customerTiers"),
+        priorities=_enum_values(raw, "priorities", Priority, "conditions.priorities"),
+        customer_tiers=_enum_values(
+            raw, "customer_tiers", CustomerTier, "conditions.customerTiers"
+        ),
         vip=_flag(raw, "vip", "conditions.vip"),
-        channels=_values(raw, "channels", Channel, "conditions.channels"),
+        channels=_enum_values(raw, "channels", Channel, "conditions.channels"),
         tags=_values(raw, "tags", _keyword, "conditions.tags"),
         keywords=_values(raw, "keywords", _keyword, "conditions.keywords"),
     )
@@ -175,19 +207,13 @@ def parse_actions(raw: Mapping[str, Any], team_ids: Iterable[int]) -> Actions:
     team_id = raw.get("team_id")
     if team_id is not None and (isinstance(team_id, bool) or team_id not in set(team_ids)):
         raise InvalidInput("No such team.", field="actions.teamId")
-    tier = raw.get("support_tier")
-    priority = raw.get("set_priority")
-    try:
-        parsed = Actions(
-            team_id=team_id,
-            support_tier=SupportTier(tier) if tier else None,
-            require_senior=_flag(raw, "require_senior", "actions.requireSenior"),
-            add_tags=_values(raw, "add_tags", _keyword, "actions.addTags"),
-            set_priority=Priority(priority) if priority else None,
-        )
-    except ValueError:
-        message = "An action holds a value that is not allowed."
-        raise InvalidInput(message, field="actions") from None
+    parsed = Actions(
+        team_id=team_id,
+        support_tier=_one(raw, "support_tier", SupportTier, "actions.supportTier"),
+        require_senior=_flag(raw, "require_senior", "actions.requireSenior"),
+        add_tags=_values(raw, "add_tags", _keyword, "actions.addTags"),
+        set_priority=_one(raw, "set_priority", Priority, "actions.setPriority"),
+    )
     if parsed.is_empty:
         raise InvalidInput("A rule needs at least one action.", field="actions")
     return parsed

@@ -24,8 +24,9 @@ class RuleInput:
     conditions: Mapping[str, Any]
     actions: Mapping[str, Any]
     position: int | None = None
-    enabled: bool = True
-    stop_processing: bool = False
+    enabled: bool | None = None
+    stop_processing: bool | None = None
+    """None (left out): the default when creating, the rule's own when updating."""
 
 
 async def list_rules(p: Principal) -> list[RoutingRule]:
@@ -54,8 +55,8 @@ async def create_rule(p: Principal, data: RuleInput, now: datetime) -> RoutingRu
     return await RoutingRule.create(
         name=name,
         position=position,
-        enabled=data.enabled,
-        stop_processing=data.stop_processing,
+        enabled=True if data.enabled is None else data.enabled,
+        stop_processing=bool(data.stop_processing),
         conditions=conditions,
         actions=actions,
         created_at=now,
@@ -71,13 +72,16 @@ async def _rule(rule_id: int) -> RoutingRule:
 
 
 async def update_rule(p: Principal, rule_id: int, data: RuleInput, now: datetime) -> RoutingRule:
-    """Replace a rule's definition (the whole rule is sent, so it is checked as a whole)."""
+    """Replace a rule's name, conditions and actions (sent whole, so checked as a whole);
+    its position and flags change only when given."""
     access.require_admin(p, "manage routing rules")
     rule = await _rule(rule_id)
     rule.name, rule.conditions, rule.actions = await _checked(data)
     rule.position = data.position if data.position is not None else rule.position
-    rule.enabled = data.enabled
-    rule.stop_processing = data.stop_processing
+    if data.enabled is not None:
+        rule.enabled = data.enabled
+    if data.stop_processing is not None:
+        rule.stop_processing = data.stop_processing
     rule.updated_at = now
     await rule.save()
     return rule

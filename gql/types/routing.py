@@ -131,9 +131,15 @@ class RoutingRuleInput:
         description="Any of: team_id (global id), support_tier, require_senior, add_tags, "
         "set_priority."
     )
-    position: int | None = None
-    enabled: bool = True
-    stop_processing: bool = False
+    position: int | None = strawberry.field(
+        default=None, description="Left out: after the last rule (create); unchanged (update)."
+    )
+    enabled: bool | None = strawberry.field(
+        default=None, description="Left out: true (create); unchanged (update)."
+    )
+    stop_processing: bool | None = strawberry.field(
+        default=None, description="Left out: false (create); unchanged (update)."
+    )
 
 
 @strawberry.input

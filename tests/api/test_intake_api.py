@@ -200,7 +200,7 @@ async def test_admins_manage_routing_rules_and_bad_rules_change_nothing(
         ({**good, "conditions": {}}, "conditions"),
         ({**good, "conditions": {"categories": ["NOPE"]}}, "conditions.categories"),
         ({**good, "actions": {"team_id": gid("Agent", 1)}}, "actions.teamId"),
-        ({**good, "actions": {"set_priority": "SOON"}}, "actions"),
+        ({**good, "actions": {"set_priority": "SOON"}}, "actions.setPriority"),
         ({**good, "name": "  "}, "name"),
     ]:
         refused = (await gql(live, create, {"input": bad}, token=admin))["data"]
@@ -228,6 +228,14 @@ async def test_admins_manage_routing_rules_and_bad_rules_change_nothing(
     assert changed["data"]["updateRoutingRule"]["rule"]["name"] == "Renamed"
     listed = await gql(live, "query R { routingRules { name position } }", token=admin)
     assert listed["data"]["routingRules"] == [{"name": "Renamed", "position": 5}]
+
+    flags = "query F { routingRules { name enabled stopProcessing } }"
+    switched = {**good, "name": "Renamed", "enabled": False, "stopProcessing": True}
+    await gql(live, update, {"input": {"ruleId": made["rule"]["id"], "rule": switched}}, token=admin)
+    renamed = {**good, "name": "Renamed again"}  # the flags left out keep their values
+    await gql(live, update, {"input": {"ruleId": made["rule"]["id"], "rule": renamed}}, token=admin)
+    kept = (await gql(live, flags, token=admin))["data"]["routingRules"]
+    assert kept == [{"name": "Renamed again", "enabled": False, "stopProcessing": True}]
 
     delete = f"""mutation D($input: DeleteRoutingRuleInput!) {{
       deleteRoutingRule(input: $input) {{ {RULE_FIELDS} }} }}"""

@@ -93,7 +93,9 @@ def test_keywords_match_whole_words_only() -> None:
         ({"keywords": [""]}, {"team_id": 1}, "conditions.keywords"),
         ({"vip": True}, {}, "actions"),
         ({"vip": True}, {"team_id": 99}, "actions.teamId"),
-        ({"vip": True}, {"support_tier": "L9"}, "actions"),
+        ({"vip": True}, {"support_tier": "L9"}, "actions.supportTier"),
+        ({"vip": True}, {"set_priority": "SOON"}, "actions.setPriority"),
+        ({"vip": True}, {"set_priority": 3}, "actions.setPriority"),
         ({"vip": True}, {"require_senior": "sure"}, "actions.requireSenior"),
     ],
 )
@@ -103,6 +105,26 @@ def test_bad_rules_are_refused_naming_the_field(
     with pytest.raises(InvalidInput) as refused:
         rule(1, conditions, actions)
     assert refused.value.field == field
+
+
+def test_a_refused_value_is_told_the_values_allowed() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_actions({"set_priority": "SOON"}, [1])
+    assert "LOW, MEDIUM, HIGH, URGENT" in refused.value.message
+    with pytest.raises(InvalidInput) as refused:
+        parse_conditions({"customer_tiers": ["GOLD"]}, KEYS)
+    assert "ENTERPRISE, BUSINESS" in refused.value.message
+
+
+def test_named_values_are_taken_in_any_case_as_category_keys_are() -> None:
+    conditions = parse_conditions(
+        {"priorities": ["urgent"], "customer_tiers": ["Enterprise"], "channels": ["email"]}, KEYS
+    )
+    assert conditions.priorities == (Priority.URGENT,)
+    assert conditions.customer_tiers == (CustomerTier.ENTERPRISE,)
+    assert conditions.channels == (Channel.EMAIL,)
+    actions = parse_actions({"support_tier": "l2", "set_priority": "high"}, [1])
+    assert (actions.support_tier, actions.set_priority) == (SupportTier.L2, Priority.HIGH)
 
 
 def test_unknown_keys_are_refused_not_ignored() -> None:
