@@ -127,6 +127,14 @@ async def update_category(
         category.default_team_id = await _team_or_none(default_team_id, "defaultTeamId")
     if fallback_team_id is not UNCHANGED:
         category.fallback_team_id = await _team_or_none(fallback_team_id, "fallbackTeamId")
+    if category.fallback_team_id is not None and (
+        category.fallback_team_id == category.default_team_id
+    ):
+        raise InvalidInput(
+            "The fallback team must differ from the default team: a ticket nobody there "
+            "took would have nowhere else to go.",
+            field="fallbackTeamId",
+        )
     # only these columns: resolutions update the handle-time columns concurrently
     await category.save(update_fields=["keywords", "default_team_id", "fallback_team_id"])
     return category

@@ -25,6 +25,8 @@ class Category(Node):
     is_type_of = sourced_from(models.Category)
 
     default_team: "Team | None" = team_relation("team", "default_team_id")
+    fallback_team: "Team | None" = team_relation("team", "fallback_team_id")
+    keywords: list[str] | None = staff_only("keywords")
 
 
 @strawberry.type
@@ -46,6 +48,8 @@ class Team(Node):
     is_type_of = sourced_from(models.Team)
 
     lead: "Agent | None" = team_relation("agent", "lead_id")
+    overflow_threshold: int | None = staff_only("overflow_threshold")
+    overflow_team: "Team | None" = team_relation("team", "overflow_team_id")
 
 
 @strawberry.type

@@ -231,9 +231,10 @@ async def test_admins_manage_routing_rules_and_bad_rules_change_nothing(
 
     flags = "query F { routingRules { name enabled stopProcessing } }"
     switched = {**good, "name": "Renamed", "enabled": False, "stopProcessing": True}
-    await gql(live, update, {"input": {"ruleId": made["rule"]["id"], "rule": switched}}, token=admin)
+    rule_id = made["rule"]["id"]
+    await gql(live, update, {"input": {"ruleId": rule_id, "rule": switched}}, token=admin)
     renamed = {**good, "name": "Renamed again"}  # the flags left out keep their values
-    await gql(live, update, {"input": {"ruleId": made["rule"]["id"], "rule": renamed}}, token=admin)
+    await gql(live, update, {"input": {"ruleId": rule_id, "rule": renamed}}, token=admin)
     kept = (await gql(live, flags, token=admin))["data"]["routingRules"]
     assert kept == [{"name": "Renamed again", "enabled": False, "stopProcessing": True}]
 
@@ -330,6 +331,15 @@ async def test_routing_settings_are_admin_data_and_bad_values_change_nothing(
     by_lead = await gql(live, category, {"input": {"key": "billing", "keywords": []}}, token=lead)
     assert by_lead["data"]["updateCategoryRouting"]["userErrors"][0]["code"] == "FORBIDDEN"
     assert (await Category.get(id=billing.id)).keywords == ["invoice", "refund"]
+    same = {"key": "billing", "fallbackTeamId": gid("Team", team.id)}  # its default team
+    itself = await gql(live, category, {"input": same}, token=admin)
+    assert itself["data"]["updateCategoryRouting"]["userErrors"][0]["field"] == "fallbackTeamId"
+    shown = await gql(live, "{ categories { key keywords fallbackTeam { name } } }", token=admin)
+    assert {
+        "key": "BILLING",
+        "keywords": ["invoice", "refund"],
+        "fallbackTeam": {"name": "Second line"},
+    } in shown["data"]["categories"]
 
     overflow = """mutation O($input: SetTeamOverflowInput!) {
       setTeamOverflow(input: $input) { team { name } userErrors { field } } }"""
