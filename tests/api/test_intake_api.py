@@ -3,6 +3,7 @@ background; staff ask why; admins edit the rules; leads fix what the model misse
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -31,7 +32,7 @@ WHY = """query Why($id: ID!) { ticket(id: $id) {
   routingState assignee { name }
   triage { label confidence source modelVersion threshold priority runs
            priorityReasons { rule detail effect } appliedRules { name } }
-  routingDecision { outcome reason candidateCount team { name } agent { name }
+  routingDecision { outcome reason candidateCount team { name } agent { name } requiresSenior
     weights { capacity skill handleTime }
     candidates { agent { name } skillLevel capacityScore skillScore handleTimeScore score chosen } }
 } }"""
@@ -59,6 +60,16 @@ async def why(client: httpx.AsyncClient, ticket_id: str, token: str) -> dict[str
             if ticket["triage"] is not None or ticket["routingState"] is None:
                 return ticket
             await asyncio.sleep(0.02)
+
+
+async def triaged_again(
+    client: httpx.AsyncClient, ticket_id: str, token: str, runs: int
+) -> dict[str, Any]:
+    """The ticket once its triage has run ``runs`` times."""
+    async with asyncio.timeout(30):
+        while (seen := await why(client, ticket_id, token))["triage"]["runs"] != runs:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+    return seen
 
 
 async def support_desk() -> tuple[Team, Category, Any, str]:
@@ -292,11 +303,54 @@ async def test_a_lead_corrects_what_the_model_missed_and_it_is_routed(
     retriage = """mutation R($input: TicketIdInput!) {
       retriageTicket(input: $input) { userErrors { code } } }"""
     await gql(live, retriage, {"input": {"ticketId": ticket_id}}, token=admin)
-    async with asyncio.timeout(30):
-        while (seen := await why(live, ticket_id, admin))["triage"]["runs"] != 2:  # noqa: ASYNC110
-            await asyncio.sleep(0.02)
+    seen = await triaged_again(live, ticket_id, admin, runs=2)
     assert seen["triage"]["source"] == "AGENT"  # an agent's category is not second-guessed
     assert seen["assignee"] == {"name": agent.name}
+
+
+async def test_a_new_priority_on_a_queued_ticket_goes_through_the_routing_rules_again(
+    live: httpx.AsyncClient,
+) -> None:
+    team = await create_team(name="Billing desk")
+    billing = await create_category("BILLING", team=team, keywords=["invoice", "refund"])
+    junior = await create_agent(team, skills={billing: 4}, max_tickets=1, current=1)  # full
+    admin = await token_for(Role.ADMIN)
+    await RoutingRule.create(
+        name="Urgent billing to seniors",
+        position=10,
+        conditions={"priorities": ["URGENT"]},
+        actions={"require_senior": True},
+        created_at=datetime.now(UTC),
+        updated_at=datetime.now(UTC),
+    )
+    customer = await create_customer()
+    created = await gql(
+        live,
+        CREATE,
+        {
+            "input": {
+                "subject": "Refund",
+                "description": "invoice 7 twice",
+                "customerId": gid("Customer", customer.id),
+            }
+        },
+        token=admin,
+    )
+    ticket_id = created["data"]["createTicket"]["ticket"]["id"]
+    assert (await why(live, ticket_id, admin))["routingState"] == "QUEUED"
+    update = """mutation U($input: UpdateTicketInput!) {
+      updateTicket(input: $input) { userErrors { code } } }"""
+    await gql(live, update, {"input": {"ticketId": ticket_id, "priority": "URGENT"}}, token=admin)
+    seen = await triaged_again(live, ticket_id, admin, runs=2)
+    assert (seen["routingState"], seen["routingDecision"]["requiresSenior"]) == ("QUEUED", True)
+
+    room = """mutation A($input: UpdateAgentInput!) {
+      updateAgent(input: $input) { userErrors { code } } }"""
+    await gql(
+        live, room, {"input": {"agentId": gid("Agent", junior.id), "maxTickets": 5}}, token=admin
+    )
+    still = await why(live, ticket_id, admin)
+    assert (still["routingState"], still["assignee"]) == ("QUEUED", None)  # not for a junior
 
 
 async def test_routing_settings_are_admin_data_and_bad_values_change_nothing(
