@@ -4,13 +4,14 @@ Only admins manage the directory; agents read it (they route work); customers
 see themselves only.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
 
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
@@ -128,10 +129,13 @@ class AgentChanges:
     max_tickets: int | None = None
     senior: bool | None = None
     support_tier: SupportTier | None = None
+    skills: Mapping[str, int] | None = None
+    """Category key -> level 1-5, set (added or changed); level 0 removes the skill.
+    Categories not listed keep the agent's skill as it is."""
 
 
 async def update_agent(p: Principal, agent_id: int, changes: AgentChanges, now: datetime) -> Agent:
-    """Admins (and leads, for their team) change capacity, seniority or tier.
+    """Admins (and leads, for their team) change capacity, seniority, tier or skills.
 
     Lowering ``max_tickets`` below the current load is allowed (the agent just
     gets nothing new until under it); raising it pulls queued work at once.
@@ -143,8 +147,10 @@ async def update_agent(p: Principal, agent_id: int, changes: AgentChanges, now: 
     )
     if changes.max_tickets is not None and not 1 <= changes.max_tickets <= 1000:
         raise InvalidInput("maxTickets must be between 1 and 1000.", field="maxTickets")
-    if changes == AgentChanges():
-        raise InvalidInput("Nothing to update: give maxTickets, senior or supportTier.")
+    unchanged = (changes.max_tickets, changes.senior, changes.support_tier) == (None, None, None)
+    if unchanged and not changes.skills:
+        raise InvalidInput("Nothing to update: give maxTickets, senior, supportTier or skills.")
+    levels = await _skill_levels(changes.skills or {}, lowest=0)
     async with in_transaction() as conn:
         _, rows = await conn.execute_query(
             "SELECT max_tickets, senior, support_tier FROM agent WHERE id = $1 FOR UPDATE",
@@ -152,14 +158,66 @@ async def update_agent(p: Principal, agent_id: int, changes: AgentChanges, now: 
         )
         if not rows:
             raise NotFound("No such agent.", field="agentId")
-        values = {k: v for k, v in vars(changes).items() if v is not None}
-        await Agent.filter(id=agent.id).using_db(conn).update(**values)
+        values = {k: v for k, v in vars(changes).items() if v is not None and k != "skills"}
+        if values:
+            await Agent.filter(id=agent.id).using_db(conn).update(**values)
         changed = _changed(dict(rows[0]), values)
+        changed.update(await _set_skills(conn, agent.id, levels))
         if changed:
             await record_agent(conn, agent.id, "agent.updated", p, now, data=changed)
         await queues.fill_agent(conn, agent.id, now)
     await agent.refresh_from_db()
     return agent
+
+
+async def _skill_levels(given: Mapping[str, int], lowest: int) -> list[tuple[Category, int]]:
+    """Each named category with its level, checked (``lowest`` 0: 0 removes a skill)."""
+    skills = {text_rules.category_key(k, "skills"): level for k, level in given.items()}
+    categories = {c.key: c for c in await Category.filter(key__in=list(skills))}
+    for key, level in skills.items():
+        if key not in categories:
+            raise InvalidInput(f"There is no category {key!r}.", field="skills")
+        if not lowest <= level <= 5:
+            raise InvalidInput(f"Skill level for {key} must be {lowest} to 5.", field="skills")
+    return [(categories[key], level) for key, level in skills.items()]
+
+
+async def _set_skills(
+    conn: BaseDBAsyncClient, agent_id: int, levels: list[tuple[Category, int]]
+) -> dict[str, Any]:
+    """Set or remove the agent's skills; the event's data for those that changed.
+
+    A skill kept keeps its handle-time history; triggers keep ``agent.skill_map``
+    (and so every process's roster) in step (migration 0005).
+    """
+    if not levels:
+        return {}
+    current = {
+        s.category_id: s.level for s in await AgentSkill.filter(agent_id=agent_id).using_db(conn)
+    }
+    changed: dict[str, Any] = {}
+    for category, level in levels:
+        before = current.get(category.id)
+        if (before or 0) == level:
+            continue
+        changed[f"skill:{category.key}"] = {"from": before, "to": level or None}
+        if level == 0:
+            await (
+                AgentSkill.filter(agent_id=agent_id, category_id=category.id)
+                .using_db(conn)
+                .delete()
+            )
+        elif before is None:
+            await AgentSkill.create(
+                agent_id=agent_id, category_id=category.id, level=level, using_db=conn
+            )
+        else:
+            await (
+                AgentSkill.filter(agent_id=agent_id, category_id=category.id)
+                .using_db(conn)
+                .update(level=level)
+            )
+    return changed
 
 
 def _changed(before: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
@@ -212,13 +270,7 @@ async def create_agent(p: Principal, data: NewAgent, now: datetime) -> Agent:
         raise NotFound("No such team.", field="teamId")
     if await Agent.exists(email=email):
         raise Conflict(f"An agent with email {email} exists already.", field="email")
-    skills = {text_rules.category_key(k, "skills"): lvl for k, lvl in data.skills.items()}
-    categories = {c.key: c for c in await Category.filter(key__in=list(skills))}
-    for key, level in skills.items():
-        if key not in categories:
-            raise InvalidInput(f"There is no category {key!r}.", field="skills")
-        if not 1 <= level <= 5:
-            raise InvalidInput(f"Skill level for {key} must be 1 to 5.", field="skills")
+    levels = await _skill_levels(data.skills, lowest=1)
     async with in_transaction() as conn:
         agent = await Agent.create(
             name=name,
@@ -231,8 +283,8 @@ async def create_agent(p: Principal, data: NewAgent, now: datetime) -> Agent:
         )
         await AgentSkill.bulk_create(
             [
-                AgentSkill(agent_id=agent.id, category_id=categories[k].id, level=lvl)
-                for k, lvl in skills.items()
+                AgentSkill(agent_id=agent.id, category_id=category.id, level=level)
+                for category, level in levels
             ],
             using_db=conn,
         )

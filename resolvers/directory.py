@@ -91,7 +91,8 @@ async def set_agent_availability(info: Info, input: d.SetAgentAvailabilityInput)
     return d.AgentPayload(agent=cast(d.Agent, agent), user_errors=[])
 
 
-def _skills(given: list[d.SkillInput]) -> dict[str, int]:
+def skill_levels(given: list[d.SkillInput]) -> dict[str, int]:
+    """Category key -> level, each category once (createAgent, updateAgent)."""
     skills = {s.category_key.strip().upper(): s.level for s in given}
     if len(skills) != len(given):
         raise InvalidInput("Each category may appear once in skills.", field="skills")
@@ -110,7 +111,7 @@ async def create_agent(info: Info, input: d.CreateAgentInput) -> d.AgentPayload:
             support_tier=enums.SupportTier(input.support_tier),
             max_tickets=input.max_tickets,
             senior=input.senior,
-            skills=_skills(input.skills),
+            skills=skill_levels(input.skills),
         ),
         info.context.clock.now(),
     )

@@ -13,6 +13,7 @@ from gql.context import Info
 from gql.types import directory as d
 from gql.types import routing as r
 from gql.types.queues import QueueEntry
+from resolvers.directory import skill_levels
 from resolvers.errors import as_payload, as_query
 
 
@@ -132,6 +133,7 @@ async def update_agent(info: Info, input: r.UpdateAgentInput) -> d.AgentPayload:
             max_tickets=input.max_tickets,
             senior=input.senior,
             support_tier=SupportTier(input.support_tier) if input.support_tier else None,
+            skills=None if input.skills is None else skill_levels(input.skills),
         ),
         info.context.clock.now(),
     )

@@ -12,7 +12,7 @@ from domain.routing_candidates import Candidate, read_record
 from gql import ids
 from gql.context import Info
 from gql.types.common import Node, UserError
-from gql.types.directory import Agent, Team
+from gql.types.directory import Agent, SkillInput, Team
 from gql.types.enums import RoutingState, SupportTier
 from gql.types.fields import global_id, sourced_from
 
@@ -191,3 +191,8 @@ class UpdateAgentInput:
     max_tickets: int | None = None
     senior: bool | None = None
     support_tier: SupportTier | None = None
+    skills: list[SkillInput] | None = strawberry.field(
+        default=None,
+        description="Skills to set (level 1-5) or remove (level 0); the agent's other "
+        "skills stay as they are.",
+    )

@@ -353,6 +353,61 @@ async def test_a_new_priority_on_a_queued_ticket_goes_through_the_routing_rules_
     assert (still["routingState"], still["assignee"]) == ("QUEUED", None)  # not for a junior
 
 
+async def test_an_agent_given_a_skill_takes_the_queued_tickets_that_needed_it(
+    live: httpx.AsyncClient,
+) -> None:
+    team = await create_team(name="Billing desk")
+    await create_category("BILLING", team=team, keywords=["invoice", "refund"])
+    shipping = await create_category("SHIPPING", team=team)
+    agent = await create_agent(team, skills={shipping: 2})
+    admin = await token_for(Role.ADMIN)
+    customer = await create_customer()
+    created = await gql(
+        live,
+        CREATE,
+        {
+            "input": {
+                "subject": "Refund",
+                "description": "invoice 7 twice",
+                "customerId": gid("Customer", customer.id),
+            }
+        },
+        token=admin,
+    )
+    ticket_id = created["data"]["createTicket"]["ticket"]["id"]
+    assert (await why(live, ticket_id, admin))["routingState"] == "QUEUED"
+
+    skills = """mutation S($input: UpdateAgentInput!) { updateAgent(input: $input) {
+      agent { skills { level category { key } } } userErrors { code field message } } }"""
+    agent_id = gid("Agent", agent.id)
+    for bad in (
+        [{"categoryKey": "NOPE", "level": 3}],
+        [{"categoryKey": "BILLING", "level": 6}],
+        [{"categoryKey": "billing", "level": 3}, {"categoryKey": "BILLING", "level": 2}],
+    ):
+        refused = await gql(
+            live, skills, {"input": {"agentId": agent_id, "skills": bad}}, token=admin
+        )
+        assert refused["data"]["updateAgent"]["userErrors"][0]["field"] == "skills", bad
+    assert (await why(live, ticket_id, admin))["routingState"] == "QUEUED"  # nothing changed
+
+    given = [{"categoryKey": "billing", "level": 3}]  # added; SHIPPING is kept
+    done = await gql(live, skills, {"input": {"agentId": agent_id, "skills": given}}, token=admin)
+    held = done["data"]["updateAgent"]["agent"]["skills"]
+    assert sorted((s["category"]["key"], s["level"]) for s in held) == [
+        ("BILLING", 3),
+        ("SHIPPING", 2),
+    ]
+    taken = await why(live, ticket_id, admin)
+    assert (taken["routingState"], taken["assignee"]) == ("ASSIGNED", {"name": agent.name})
+
+    dropped = [{"categoryKey": "SHIPPING", "level": 0}]  # level 0 takes a skill away
+    gone = await gql(live, skills, {"input": {"agentId": agent_id, "skills": dropped}}, token=admin)
+    assert [s["category"]["key"] for s in gone["data"]["updateAgent"]["agent"]["skills"]] == [
+        "BILLING"
+    ]
+
+
 async def test_routing_settings_are_admin_data_and_bad_values_change_nothing(
     live: httpx.AsyncClient,
 ) -> None:
