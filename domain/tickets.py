@@ -98,6 +98,11 @@ async def create_ticket(
     tags = text_rules.tags(data.tags)
     if data.priority is not None and p.role == Role.CUSTOMER:
         raise InvalidInput("Customers cannot set the priority; support sets it.", field="priority")
+    if data.priority is not None and not p.is_staff:
+        # a priority given is kept as support's choice over triage's rules: not a partner's
+        raise InvalidInput(
+            "Only support staff set a priority; triage sets it otherwise.", field="priority"
+        )
     customer_id = _customer_for(p, data.customer_id)
     category = await _category(data.category_key)
     row = ticket_creation.TicketRow(

@@ -57,6 +57,16 @@ NO_PRIORITY = {
         ("partner", "otto", None, "Otto"),
         (
             "partner",
+            "otto",
+            "URGENT",
+            {
+                "code": "INVALID_INPUT",
+                "message": "Only support staff set a priority; triage sets it otherwise.",
+                "field": "priority",
+            },
+        ),
+        (
+            "partner",
             None,
             None,
             {
