@@ -100,6 +100,8 @@ class Plan:
     support_tier: SupportTier | None = None
     requires_senior: bool = False
     priority: Priority | None = None
+    priority_rule: str | None = None
+    """The name of the rule whose priority stands (the last to set one)."""
     tags: tuple[str, ...] = ()
     applied: tuple[tuple[int, str], ...] = field(default=())
 
@@ -260,6 +262,7 @@ def evaluate(rules: Sequence[Rule], facts: Facts) -> Plan:
                 a.require_senior if a.require_senior is not None else plan.requires_senior
             ),
             priority=priority or plan.priority,
+            priority_rule=rule.name if priority else plan.priority_rule,
             tags=tags,
             applied=(*plan.applied, (rule.id, rule.name)),
         )

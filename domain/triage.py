@@ -82,7 +82,7 @@ def _plan(
     )
     plan = routing_rules.evaluate(ref.rules, facts)
     if plan.priority is not None and plan.priority != ticket.priority:
-        detail = "routing rule " + ", ".join(name for _, name in plan.applied)
+        detail = f"routing rule {plan.priority_rule}"
         reason = {"rule": "routing_rule", "detail": detail, "effect": plan.priority.value}
         writes.set(priority=plan.priority, priority_reasons=[*ticket.priority_reasons, reason])
     if plan.tags:

@@ -58,6 +58,7 @@ def test_a_rule_sees_what_earlier_rules_changed() -> None:
     ]
     plan = evaluate(rules, facts(customer_tier=CustomerTier.ENTERPRISE))
     assert (plan.priority, plan.tags, plan.requires_senior) == (Priority.URGENT, ("ent",), True)
+    assert plan.priority_rule == "rule 1"  # the one that set it, not every rule that held
 
 
 def test_an_agents_priority_is_never_overwritten() -> None:
