@@ -17,7 +17,7 @@ from domain.enums import Role, RoutingState
 from domain.errors import InvalidInput, NotFound
 from domain.events import record
 from domain.live import QueueFilter
-from domain.models import Ticket
+from domain.models import Team, Ticket
 from domain.queue_view import SortKey
 
 MAX_PAGE = 200
@@ -75,10 +75,13 @@ def _page(first: int) -> int:
 async def queue(p: Principal, team_id: int, first: int, offset: int) -> list[Ticket]:
     """A team's queued tickets in the order agents will get them."""
     access.require_staff(p, "read queues")
-    if p.role == Role.AGENT and p.team_id != team_id:
-        raise NotFound("No such team.", field="teamId")
+    access.require(
+        p.role != Role.AGENT or p.team_id == team_id, "Agents read their own team's queue."
+    )
     if offset < 0:
         raise InvalidInput("offset must not be negative.", field="offset")
+    if not await Team.exists(id=team_id):
+        raise NotFound("No such team.", field="teamId")
     _, rows = await connections.get("default").execute_query(
         routing_sql.QUEUE_PAGE, [team_id, _page(first), offset]
     )

@@ -167,8 +167,10 @@ async def test_the_queue_lists_waiting_tickets_in_the_order_agents_get_them(
     other = await create_agent(await create_team(), skills={billing: 1})
     outsider = await token_for(Role.AGENT, agent=other)
     refused = await gql(live, query, {"team": gid("Team", team.id)}, token=outsider)
-    assert refused["data"] is None
-    assert refused["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert refused["data"] is None  # agents see their team (the team itself is no secret)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    nowhere = await gql(live, query, {"team": gid("Team", 999_999)}, token=admin)
+    assert nowhere["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     partner = await gql(
         live, query, {"team": gid("Team", team.id)}, token=await token_for(Role.PARTNER)
     )
