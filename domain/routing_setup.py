@@ -158,6 +158,14 @@ async def update_team_overflow(
     if overflow_team_id == team.id:
         raise InvalidInput("A team cannot overflow into itself.", field="overflowTeamId")
     team.overflow_team_id = await _team_or_none(overflow_team_id, "overflowTeamId")
+    if overflow_team_id is not None:
+        target = await Team.get(id=overflow_team_id)
+        if target.tier < team.tier:  # L1 < L2 < L3, as strings too
+            raise InvalidInput(
+                f"Overflow goes up a tier, not down: {team.name} is {team.tier}, "
+                f"{target.name} is {target.tier}.",
+                field="overflowTeamId",
+            )
     team.overflow_threshold = threshold
     await team.save(update_fields=["overflow_team_id", "overflow_threshold"])
     return team

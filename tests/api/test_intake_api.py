@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.enums import Role
+from domain.enums import Role, SupportTier
 from domain.models import Category, CategoryCorrection, RoutingRule, Team
 from domain.triage_inputs import Intake
 from gql.app import build_app
@@ -473,6 +473,21 @@ async def test_routing_settings_are_admin_data_and_bad_values_change_nothing(
         token=admin,
     )
     assert half["data"]["setTeamOverflow"]["userErrors"] == [{"field": "overflowThreshold"}]
+    senior_team = await create_team(name="Third line", tier=SupportTier.L3)
+    down = await gql(
+        live,
+        overflow,
+        {
+            "input": {
+                "teamId": gid("Team", senior_team.id),
+                "overflowThreshold": 5,
+                "overflowTeamId": gid("Team", team.id),
+            }
+        },
+        token=admin,
+    )
+    assert down["data"]["setTeamOverflow"]["userErrors"] == [{"field": "overflowTeamId"}]
+    assert (await Team.get(id=senior_team.id)).overflow_team_id is None
     assert itself["data"]["setTeamOverflow"]["userErrors"] == [{"field": "overflowTeamId"}]
     assert (await Team.get(id=team.id)).overflow_threshold is None
 
