@@ -32,6 +32,10 @@ KEYWORDS = {
 }
 # Where a team's tickets go when nobody with the skill takes them in time.
 FALLBACK = {"Frontline": "Specialists", "Specialists": "Frontline", "Engineering": "Specialists"}
+OVERFLOW = {"Frontline": "Specialists", "Specialists": "Engineering"}
+"""Each team's next tier up: where new tickets go past ``OVERFLOW_QUEUE_DEPTH`` queued,
+and where an escalation to the next tier is routed (``domain/escalation.py``)."""
+OVERFLOW_QUEUE_DEPTH = 25
 TEAMS = [
     ("Frontline", SupportTier.L1),
     ("Specialists", SupportTier.L2),
@@ -185,6 +189,10 @@ async def is_seeded() -> bool:
 async def seed() -> dict[str, str]:
     """Create the demo world; return one fresh token per role, by role name."""
     teams = {name: await directory.create_team(SEEDER, name, tier) for name, tier in TEAMS}
+    for team, upper in OVERFLOW.items():  # tickets escalated past a team's tier go up too
+        await routing_setup.update_team_overflow(
+            SEEDER, teams[team].id, OVERFLOW_QUEUE_DEPTH, teams[upper].id
+        )
     for key, name, team in CATEGORIES:
         await directory.create_category(SEEDER, key, name, teams[team].id)
         await routing_setup.update_category(

@@ -115,6 +115,17 @@ def test_first_start_seeds_demo_data_and_serves_graphql(
         "FREE",
     }
 
+    teams = httpx.post(
+        f"{url}/graphql",
+        json={"query": "{ teams { name tier overflowTeam { name } } }"},
+        headers={"Authorization": f"Bearer {tokens['ADMIN']}"},
+    ).json()["data"]["teams"]
+    assert {t["name"]: (t["overflowTeam"] or {}).get("name") for t in teams} == {
+        "Frontline": "Specialists",  # an escalation past L1 lands where L2 agents are
+        "Specialists": "Engineering",
+        "Engineering": None,
+    }
+
     graphiql = httpx.get(f"{url}/graphql", headers={"Accept": "text/html"})
     assert graphiql.status_code == 200
     assert "graphiql" in graphiql.text.lower()
