@@ -109,6 +109,11 @@ class ReferenceCache:
             and (category_id is None or category_id in snapshot.categories)
         ):
             return snapshot
-        _, rows = await conn.execute_query(SNAPSHOT)
-        self._snapshot, self._at = _parse(dict(rows[0])), now
+        self._snapshot, self._at = await read(conn), now
         return self._snapshot
+
+
+async def read(conn: BaseDBAsyncClient) -> Reference:
+    """Categories, teams and enabled rules as they are now (one round trip)."""
+    _, rows = await conn.execute_query(SNAPSHOT)
+    return _parse(dict(rows[0]))

@@ -38,6 +38,7 @@ from domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from domain.events import record
 from domain.models import Agent, Category, Message, Ticket
 from domain.ports import Clock, TriageQueue
+from domain.triage import stricter_requirements
 
 ACTIVE = capacity.ACTIVE
 log = logging.getLogger("frontdesk.tickets")
@@ -308,10 +309,10 @@ async def update(
     clock: Clock,
     triage: TriageQueue | None = None,
 ) -> Ticket:
-    """A new category, priority or tags on a ticket nobody has yet sends it through
-    triage again, as ``correctTicketCategory`` does: routing rules read all three (an
-    URGENT ticket may need a senior agent), and what the agent set is kept. A queued
-    ticket keeps its place in the queue's age order."""
+    """A new category on a ticket nobody has yet sends it through triage again (the
+    agent's category is kept; rules and routing run), as ``correctTicketCategory`` does.
+    A new priority or tags on a queued ticket run the routing rules, which may ask for
+    a higher tier or a senior agent (``triage.stricter_requirements``)."""
     access.require_staff(p, "update tickets")
     tags = text_rules.tags(changes.tags) if changes.tags is not None else None
     category = await _category(changes.category_key)
@@ -327,17 +328,22 @@ async def update(
             diff["priority"] = [ticket.priority, changes.priority.value]
             ticket.priority = changes.priority
             ticket.priority_set_by_agent = True
+        unassigned = ticket.assignee_id is None and TicketStatus(ticket.status) in ACTIVE
+        reroute = False
         if category is not None and category.id != ticket.category_id:
             diff["category"] = [ticket.category_id, category.id]
             await corrections.record(conn, ticket, category.id, p, now)
+            reroute = unassigned
+            if reroute:
+                ticket.triage_status = TriageStatus.PENDING
         if tags is not None:
             diff["tags"] = [ticket.tags, tags]
             ticket.tags = tags
-        reroute = (
-            bool(diff) and ticket.assignee_id is None and TicketStatus(ticket.status) in ACTIVE
-        )
-        if reroute:
-            ticket.triage_status = TriageStatus.PENDING
+        if not reroute and ticket.routing_state == RoutingState.QUEUED and unassigned:
+            stricter = await stricter_requirements(conn, ticket, now)
+            for name, value in stricter.items():
+                diff[name] = [getattr(ticket, name), value]
+                setattr(ticket, name, value)
         ticket.updated_at = now
         await ticket.save(using_db=conn)
         await record(conn, ticket.id, ("ticket.updated",), p, now, data={"changes": diff})

@@ -17,7 +17,7 @@ import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from domain import classification, routing, routing_rules, sla, sla_alerts
+from domain import classification, intake_reference, routing, routing_rules, sla, sla_alerts
 from domain.classification import CategoryChoice
 from domain.enums import (
     CategorySource,
@@ -65,12 +65,10 @@ def _severity(intake: Intake, text: str) -> TextGuess | None:
     return model.classify([text])[0] if model is not None else None
 
 
-def _plan(
-    writes: TicketWrites, who: CustomerFacts, category: CategoryInfo | None, ref: Reference
-) -> tuple[Target, routing_rules.Plan]:
-    """Run the routing rules, then fill what they left open from the category and team."""
-    ticket = writes.ticket
-    facts = routing_rules.Facts(
+def _facts(
+    ticket: Ticket, who: CustomerFacts, category: CategoryInfo | None
+) -> routing_rules.Facts:
+    return routing_rules.Facts(
         category_key=category.key if category else None,
         priority=Priority(ticket.priority),
         priority_locked=ticket.priority_set_by_agent,
@@ -80,7 +78,14 @@ def _plan(
         tags=tuple(ticket.tags),
         text=ticket_text(ticket),
     )
-    plan = routing_rules.evaluate(ref.rules, facts)
+
+
+def _plan(
+    writes: TicketWrites, who: CustomerFacts, category: CategoryInfo | None, ref: Reference
+) -> tuple[Target, routing_rules.Plan]:
+    """Run the routing rules, then fill what they left open from the category and team."""
+    ticket = writes.ticket
+    plan = routing_rules.evaluate(ref.rules, _facts(ticket, who, category))
     if plan.priority is not None and plan.priority != ticket.priority:
         detail = f"routing rule {plan.priority_rule}"
         reason = {"rule": "routing_rule", "detail": detail, "effect": plan.priority.value}
@@ -96,6 +101,27 @@ def _plan(
         requires_senior=plan.requires_senior,
     )
     return target, plan
+
+
+async def stricter_requirements(
+    conn: BaseDBAsyncClient, ticket: Ticket, now: datetime
+) -> dict[str, Any]:
+    """What the routing rules now ask of a queued ticket whose priority or tags an agent
+    changed: a higher support tier or a senior agent (``ticket`` field -> value).
+
+    Only ever stricter, and the team stays: an escalation or a widening the ticket went
+    through stands, and triage is not run again (it would place the ticket afresh).
+    """
+    ref = await intake_reference.read(conn)
+    who = await customer_facts(conn, ticket.customer_id, now)
+    category = ref.categories.get(ticket.category_id) if ticket.category_id else None
+    plan = routing_rules.evaluate(ref.rules, _facts(ticket, who, category))
+    stricter: dict[str, Any] = {}
+    if plan.support_tier is not None and plan.support_tier > SupportTier(ticket.support_tier):
+        stricter["support_tier"] = plan.support_tier
+    if plan.requires_senior and not ticket.requires_senior:
+        stricter["requires_senior"] = True
+    return stricter
 
 
 NOT_CONFIDENT = "The classifier was not confident enough; a human must pick the category."

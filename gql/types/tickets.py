@@ -17,6 +17,7 @@ from gql.types.enums import (
     RoutingState,
     SenderType,
     SlaStatus,
+    SupportTier,
     TicketStatus,
 )
 from gql.types.fields import global_id, relation, sourced_from, staff, staff_only, team_relation
@@ -83,6 +84,8 @@ class Ticket(Node):
         "last_message", "id", "The newest message this viewer may see."
     )
     routing_state: RoutingState | None = staff_only("routing_state")
+    support_tier: SupportTier | None = staff_only("support_tier")
+    requires_senior: bool | None = staff_only("requires_senior")
     queued_at: datetime | None = staff_only("queued_at")
     triage: Triage | None = relation(
         "triage", "id", "Classifier label, confidence and priority reasons (staff).", staff
