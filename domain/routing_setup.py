@@ -127,8 +127,12 @@ async def update_category(
         category.default_team_id = await _team_or_none(default_team_id, "defaultTeamId")
     if fallback_team_id is not UNCHANGED:
         category.fallback_team_id = await _team_or_none(fallback_team_id, "fallbackTeamId")
-    if category.fallback_team_id is not None and (
-        category.fallback_team_id == category.default_team_id
+    # checked when either team changes: a keywords edit of an older category goes through
+    teams_given = default_team_id is not UNCHANGED or fallback_team_id is not UNCHANGED
+    if (
+        teams_given
+        and category.fallback_team_id is not None
+        and (category.fallback_team_id == category.default_team_id)
     ):
         raise InvalidInput(
             "The fallback team must differ from the default team: a ticket nobody there "

@@ -14,6 +14,7 @@ Strawberry's view, which answers it as before.
 from typing import Any
 
 import orjson
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
@@ -66,4 +67,24 @@ async def answer(view: FrontdeskGraphQL, request: Request, body: bytes) -> Respo
         return None  # nothing ran; the view gives its usual 400
     media_type = media_types.negotiate(request.headers.get("accept"))
     shaped, status = media_types.shape(process_result(result), media_type)
+    _drop_tracebacks(result.errors)
     return Response(orjson.dumps(shaped), status_code=status, media_type=media_type)
+
+
+def _drop_tracebacks(errors: list[GraphQLError] | None) -> None:
+    """Let go of the frames a failed request's errors hold (Strawberry has logged them).
+
+    A traceback holds the frames of the execution that raised the error, and those
+    frames hold the error: left alone, every refused request (a FORBIDDEN, a NOT_FOUND)
+    is a reference cycle for the garbage collector (``app/garbage.py`` says why that
+    costs). Formatted already, the error needs no frames.
+    """
+    pending: list[BaseException | None] = list(errors or ())
+    seen: set[int] = set()
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        error.__traceback__ = None
+        pending += [getattr(error, "original_error", None), error.__cause__, error.__context__]

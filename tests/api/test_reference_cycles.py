@@ -13,6 +13,7 @@ from collections import Counter
 import httpx
 
 from domain.enums import Role
+from gql import ids
 from tests.factories import (
     ManualClock,
     create_agent,
@@ -31,6 +32,7 @@ PAGE = """{ tickets(first: 10) { edges { cursor node { id subject status tags
   category { key } messages(first: 2) { edges { node { content } } } } }
   pageInfo { hasNextPage endCursor } } }"""
 BAD = "{ tickets(first: 10) { edges { node { nope } } } }"
+REFUSED = "query Q($team: ID!) { queue(teamId: $team) { position } }"  # fails while running
 
 SERVER_PACKAGES = frozenset(
     ("app", "domain", "gql", "resolvers", "tasks", "graphql", "strawberry", "starlette", "tortoise")
@@ -67,7 +69,14 @@ async def test_reads_writes_and_refusals_leave_no_reference_cycles(
     as_customer = await token_for(Role.CUSTOMER, customer=customer)
     admin = await token_for(Role.ADMIN)
     create = {"input": {"subject": "Refund please", "description": "charged twice"}}
-    requests = [(CREATE, create, as_customer), (PAGE, None, admin), (BAD, None, admin)]
+    outsider = await token_for(Role.AGENT, agent=await create_agent(await create_team()))
+    refused = {"team": ids.encode("Team", team.id)}
+    requests = [
+        (CREATE, create, as_customer),
+        (PAGE, None, admin),
+        (BAD, None, admin),
+        (REFUSED, refused, outsider),
+    ]
     for query, variables, token in requests:  # warm caches before counting
         await gql(client, query, variables, token=token)
 
