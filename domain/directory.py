@@ -201,22 +201,15 @@ async def _set_skills(
         if (before or 0) == level:
             continue
         changed[f"skill:{category.key}"] = {"from": before, "to": level or None}
+        skill = AgentSkill.filter(agent_id=agent_id, category_id=category.id).using_db(conn)
         if level == 0:
-            await (
-                AgentSkill.filter(agent_id=agent_id, category_id=category.id)
-                .using_db(conn)
-                .delete()
-            )
+            await skill.delete()
         elif before is None:
             await AgentSkill.create(
                 agent_id=agent_id, category_id=category.id, level=level, using_db=conn
             )
         else:
-            await (
-                AgentSkill.filter(agent_id=agent_id, category_id=category.id)
-                .using_db(conn)
-                .update(level=level)
-            )
+            await skill.update(level=level)
     return changed
 
 

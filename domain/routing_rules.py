@@ -117,12 +117,8 @@ def _values(
     try:
         return tuple(dict.fromkeys(parse(v) for v in given))
     except (ValueError, TypeError):
-        message = (
-            f"{field_name} must be one of {allowed}."
-            if allowed
-            else (f"{field_name} holds a value that is not allowed.")
-        )
-        raise InvalidInput(message, field=field_name) from None
+        expected = f"must be one of {allowed}" if allowed else "holds a value that is not allowed"
+        raise InvalidInput(f"{field_name} {expected}.", field=field_name) from None
 
 
 def _named(enum: type[E], value: object) -> E:
@@ -140,11 +136,7 @@ def _one(raw: Mapping[str, Any], key: str, enum: type[E], field_name: str) -> E 
     value = raw.get(key)
     if value is None or value == "":
         return None
-    try:
-        return _named(enum, value)
-    except ValueError:
-        message = f"{field_name} must be one of {', '.join(enum)}."
-        raise InvalidInput(message, field=field_name) from None
+    return _enum_values({key: [value]}, key, enum, field_name)[0]
 
 
 def _keyword(value: object) -> str:

@@ -132,7 +132,7 @@ async def update_category(
     if (
         teams_given
         and category.fallback_team_id is not None
-        and (category.fallback_team_id == category.default_team_id)
+        and category.fallback_team_id == category.default_team_id
     ):
         raise InvalidInput(
             "The fallback team must differ from the default team: a ticket nobody there "
@@ -161,15 +161,17 @@ async def update_team_overflow(
         raise InvalidInput("overflowThreshold must be 0 to 100000.", field="overflowThreshold")
     if overflow_team_id == team.id:
         raise InvalidInput("A team cannot overflow into itself.", field="overflowTeamId")
-    team.overflow_team_id = await _team_or_none(overflow_team_id, "overflowTeamId")
     if overflow_team_id is not None:
-        target = await Team.get(id=overflow_team_id)
+        target = await Team.get_or_none(id=overflow_team_id)
+        if target is None:
+            raise NotFound("No such team.", field="overflowTeamId")
         if target.tier < team.tier:  # L1 < L2 < L3, as strings too
             raise InvalidInput(
                 f"Overflow goes up a tier, not down: {team.name} is {team.tier}, "
                 f"{target.name} is {target.tier}.",
                 field="overflowTeamId",
             )
+    team.overflow_team_id = overflow_team_id
     team.overflow_threshold = threshold
     await team.save(update_fields=["overflow_team_id", "overflow_threshold"])
     return team
